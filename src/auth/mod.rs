@@ -1,0 +1,8 @@
+//! Authentication: password hashing, access tokens, and the [`Principal`] extractor that turns
+//! a bearer token into the account making the request.
+
+pub mod jwt;
+pub mod password;
+pub mod principal;
+
+pub use principal::Principal;

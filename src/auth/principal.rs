@@ -1,0 +1,84 @@
+//! [`Principal`]: the account behind a request's bearer token, re-read from the database on every
+//! request so that a disabled account or a changed role takes effect at once.
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use crate::domain::accounts::Role;
+use crate::error::ApiError;
+use crate::id::Id;
+use crate::state::AppState;
+use crate::store;
+
+/// The authenticated caller. Extracting it answers 401 for a missing, malformed, expired or
+/// forged token and for a disabled or deleted account.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub account_id: Id,
+    pub username: String,
+    pub role: Role,
+    pub unit_id: Option<Id>,
+}
+
+impl Principal {
+    /// Allows the request only for the given roles (403 otherwise).
+    pub fn require(&self, roles: &[Role]) -> Result<(), ApiError> {
+        if roles.contains(&self.role) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+}
+
+fn invalid_token() -> ApiError {
+    ApiError::unauthorized("invalid_token", "The access token is invalid or expired.")
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req.headers().get(header::AUTHORIZATION).map(|value| {
+            value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .map(|t| t.trim().to_string())
+        });
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            let token = match token {
+                None => {
+                    return Err(ApiError::unauthorized(
+                        "missing_token",
+                        "This needs an access token: Authorization: Bearer <token>.",
+                    ))
+                }
+                Some(None) => return Err(invalid_token()),
+                Some(Some(token)) => token,
+            };
+            let account_id = state.tokens.verify(&token).ok_or_else(invalid_token)?;
+            let account = state
+                .db(move |conn| Ok(store::accounts::find(conn, account_id)?))
+                .await?
+                .ok_or_else(invalid_token)?;
+            if account.disabled {
+                return Err(ApiError::unauthorized(
+                    "account_disabled",
+                    "This account is disabled.",
+                ));
+            }
+            Ok(Principal {
+                account_id: account.id,
+                role: account.role(),
+                unit_id: account.unit_id,
+                username: account.username,
+            })
+        })
+    }
+}

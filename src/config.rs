@@ -1,0 +1,192 @@
+//! Configuration: defaults, then an optional TOML file (`MOTCUA_CONFIG`), then environment
+//! variables (`DATABASE_URL` and `MOTCUA_*`), each overriding the one before.
+
+use std::path::{Path, PathBuf};
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::domain::calendar::WorkingHours;
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Limits applied to every request.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The largest JSON body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// The largest `limit` of a list.
+    pub max_page_size: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    pub data_dir: PathBuf,
+    /// The HMAC secret of access tokens; generated and kept in the data folder when unset.
+    pub jwt_secret: Option<String>,
+    pub token_ttl_seconds: i64,
+    pub time_zone: Tz,
+    pub working_hours: WorkingHours,
+    /// The first administrator's password; generated and logged once when unset.
+    pub admin_password: Option<String>,
+    pub db_pool_size: u32,
+    /// Seconds a request waits for a database connection before a 503.
+    pub db_wait_seconds: u64,
+    pub workers: usize,
+    pub log_format: LogFormat,
+    pub limits: Limits,
+}
+
+/// The keys a config file may hold: the environment variables' names without the `MOTCUA_`
+/// prefix, in lower case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    bind: Option<String>,
+    data_dir: Option<PathBuf>,
+    jwt_secret: Option<String>,
+    token_ttl_seconds: Option<i64>,
+    time_zone: Option<String>,
+    working_hours: Option<String>,
+    admin_password: Option<String>,
+    db_pool_size: Option<u32>,
+    db_wait_seconds: Option<u64>,
+    workers: Option<usize>,
+    log_format: Option<String>,
+    max_body_bytes: Option<usize>,
+    max_page_size: Option<i64>,
+}
+
+impl Config {
+    /// The defaults with data kept in `data_dir` (a SQLite file `motcua.db` in it).
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Config {
+        let data_dir = data_dir.into();
+        Config {
+            database_url: data_dir.join("motcua.db").to_string_lossy().into_owned(),
+            bind: "127.0.0.1:8080".to_string(),
+            data_dir,
+            jwt_secret: None,
+            token_ttl_seconds: 3600,
+            time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+            working_hours: WorkingHours::default(),
+            admin_password: None,
+            db_pool_size: 10,
+            db_wait_seconds: 5,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            log_format: LogFormat::Text,
+            limits: Limits {
+                max_body_bytes: 256 * 1024,
+                max_page_size: 100,
+            },
+        }
+    }
+
+    /// Reads the configuration of this process.
+    pub fn load() -> Result<Config, String> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let file = match env("MOTCUA_CONFIG") {
+            Some(path) => read_file(Path::new(&path))?,
+            None => FileConfig::default(),
+        };
+        let pick = |var: &str, from_file: Option<String>| env(var).or(from_file);
+
+        let data_dir = pick(
+            "MOTCUA_DATA_DIR",
+            file.data_dir.map(|p| p.to_string_lossy().into_owned()),
+        )
+        .unwrap_or_else(|| "data".to_string());
+        let mut config = Config::with_data_dir(data_dir);
+        if let Some(url) = pick("DATABASE_URL", file.database_url) {
+            config.database_url = url;
+        }
+        if let Some(bind) = pick("MOTCUA_BIND", file.bind) {
+            config.bind = bind;
+        }
+        config.jwt_secret = pick("MOTCUA_JWT_SECRET", file.jwt_secret);
+        config.admin_password = pick("MOTCUA_ADMIN_PASSWORD", file.admin_password);
+        if let Some(tz) = pick("MOTCUA_TIME_ZONE", file.time_zone) {
+            config.time_zone = tz
+                .parse()
+                .map_err(|_| format!("MOTCUA_TIME_ZONE: unknown time zone {tz:?}"))?;
+        }
+        if let Some(hours) = pick("MOTCUA_WORKING_HOURS", file.working_hours) {
+            config.working_hours =
+                WorkingHours::parse(&hours).map_err(|e| format!("MOTCUA_WORKING_HOURS: {e}"))?;
+        }
+        if let Some(format) = pick("MOTCUA_LOG_FORMAT", file.log_format) {
+            config.log_format = match format.as_str() {
+                "json" => LogFormat::Json,
+                "text" => LogFormat::Text,
+                other => return Err(format!("MOTCUA_LOG_FORMAT: {other:?} is not text or json")),
+            };
+        }
+        number(
+            "MOTCUA_TOKEN_TTL_SECONDS",
+            file.token_ttl_seconds,
+            &mut config.token_ttl_seconds,
+        )?;
+        number(
+            "MOTCUA_DB_POOL_SIZE",
+            file.db_pool_size,
+            &mut config.db_pool_size,
+        )?;
+        number(
+            "MOTCUA_DB_WAIT_SECONDS",
+            file.db_wait_seconds,
+            &mut config.db_wait_seconds,
+        )?;
+        number("MOTCUA_WORKERS", file.workers, &mut config.workers)?;
+        number(
+            "MOTCUA_MAX_BODY_BYTES",
+            file.max_body_bytes,
+            &mut config.limits.max_body_bytes,
+        )?;
+        number(
+            "MOTCUA_MAX_PAGE_SIZE",
+            file.max_page_size,
+            &mut config.limits.max_page_size,
+        )?;
+        if config.token_ttl_seconds < 60 || config.token_ttl_seconds > 7 * 24 * 3600 {
+            return Err("MOTCUA_TOKEN_TTL_SECONDS must be between 60 and 604800".to_string());
+        }
+        if config.db_pool_size == 0 || config.workers == 0 || config.limits.max_page_size < 1 {
+            return Err("pool size, workers and page size must be positive".to_string());
+        }
+        Ok(config)
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+/// Sets `target` from the environment variable `var`, else from the file's value.
+fn number<T: std::str::FromStr>(
+    var: &str,
+    from_file: Option<T>,
+    target: &mut T,
+) -> Result<(), String> {
+    match std::env::var(var).ok().filter(|v| !v.is_empty()) {
+        Some(text) => {
+            *target = text
+                .parse()
+                .map_err(|_| format!("{var}: {text:?} is not a valid number"))?;
+        }
+        None => {
+            if let Some(value) = from_file {
+                *target = value;
+            }
+        }
+    }
+    Ok(())
+}

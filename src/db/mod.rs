@@ -1,0 +1,90 @@
+//! The connection layer: one [`DbConn`] over PostgreSQL and bundled SQLite, the pool that picks
+//! the backend from the URL, migrations, and the write-transaction helper every store uses.
+
+pub mod migrations;
+pub mod pool;
+pub mod schema;
+
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::prelude::*;
+
+pub use pool::{Pool, PooledConn};
+
+/// A connection to either database; every query in `store/` runs through it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Which database a URL or a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` are PostgreSQL; anything else is a SQLite path.
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "postgresql",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Pg(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Runs `f` in a write transaction, committed when it returns `Ok`, rolled back otherwise.
+/// On SQLite the transaction begins IMMEDIATE, taking the write lock up front so that two
+/// writers never deadlock upgrading a read lock; PostgreSQL uses an ordinary transaction.
+/// Not to be nested: inside `f`, use `conn.transaction` for a savepoint.
+pub fn write<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Pg(_) => conn.transaction(f),
+        DbConn::Sqlite(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
+            type Tm = <DbConn as Connection>::TransactionManager;
+            match f(conn) {
+                Ok(value) => {
+                    Tm::commit_transaction(conn)?;
+                    Ok(value)
+                }
+                Err(error) => match Tm::rollback_transaction(conn) {
+                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+                    Err(rollback) => Err(rollback.into()),
+                },
+            }
+        }
+    }
+}
+
+/// The current instant in UTC, truncated to microseconds (what PostgreSQL stores), so that a
+/// value returned on creation equals the value read back later on either database.
+pub fn now() -> chrono::NaiveDateTime {
+    use chrono::{DurationRound, TimeDelta};
+    chrono::Utc::now()
+        .naive_utc()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .expect("truncating to microseconds cannot overflow")
+}

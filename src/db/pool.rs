@@ -1,0 +1,94 @@
+//! The r2d2 pool and its connection manager. The manager picks PostgreSQL or SQLite from the URL
+//! (never `DbConn::establish`, which falls back to SQLite and would create a stray file when
+//! PostgreSQL is down) and prepares every SQLite connection for concurrent, durable use.
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+
+use super::{Backend, DbConn};
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// Applied to every SQLite connection: foreign keys enforced, writers wait for the lock instead
+/// of failing, WAL so readers never block the writer, and `synchronous = FULL` so that a write
+/// acknowledged to a client survives a power cut.
+const SQLITE_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
+
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: String,
+    backend: Backend,
+}
+
+impl ConnectionManager {
+    pub fn new(url: &str) -> Self {
+        let backend = Backend::from_url(url);
+        let url = match backend {
+            Backend::Postgres => url.to_string(),
+            Backend::Sqlite => url.strip_prefix("sqlite://").unwrap_or(url).to_string(),
+        };
+        ConnectionManager { url, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn =
+                    SqliteConnection::establish(&self.url).map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(SQLITE_SETUP)
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Builds the pool; for SQLite the database file's folder is created first.
+/// `size` is the most connections held; `wait` how long a request waits for one before the
+/// service answers 503.
+pub fn build(url: &str, size: u32, wait: Duration) -> Result<Pool, String> {
+    let manager = ConnectionManager::new(url);
+    if manager.backend == Backend::Sqlite {
+        if let Some(dir) = Path::new(&manager.url).parent() {
+            if !dir.as_os_str().is_empty() && !manager.url.starts_with("file:") {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(wait)
+        .build(manager)
+        .map_err(|e| format!("cannot connect to the database: {e}"))
+}

@@ -1,0 +1,107 @@
+//! The `motcua` command: serve (the default), migrate, print the OpenAPI document, manage accounts.
+
+use clap::{Parser, Subcommand};
+
+use motcua::config::Config;
+use motcua::domain::accounts::{check_password, Role};
+use motcua::id::Id;
+use motcua::startup::{self, Application};
+
+#[derive(Parser)]
+#[command(name = "motcua", version, about = "The one-stop shop backend")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Administration tasks.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an official's or administrator's account.
+    CreateAccount {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        full_name: String,
+        /// admin, reception, specialist, leader or supervisor.
+        #[arg(long)]
+        role: String,
+        /// The unit's id (required for reception, specialist and leader).
+        #[arg(long)]
+        unit_id: Option<Id>,
+        /// The password; read from MOTCUA_NEW_PASSWORD when not given.
+        #[arg(long, env = "MOTCUA_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(message) = run(cli) {
+        eprintln!("motcua: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<(), String> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            print!("{}", motcua::openapi::document_json());
+            Ok(())
+        }
+        Command::Serve => {
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(config)?;
+                app.run_until_stopped().await.map_err(|e| e.to_string())
+            })
+        }
+        Command::Migrate => {
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            startup::open(&config)?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateAccount {
+                    username,
+                    full_name,
+                    role,
+                    unit_id,
+                    password,
+                },
+        } => {
+            let role = Role::parse(&role)
+                .filter(|r| r.is_official())
+                .ok_or("role must be admin, reception, specialist, leader or supervisor")?;
+            if role.requires_unit() && unit_id.is_none() {
+                return Err(format!("a {role} needs --unit-id"));
+            }
+            check_password(&password, &username).map_err(|e| format!("the password {e}"))?;
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            let pool = startup::open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            startup::create_account(&mut conn, &username, &password, &full_name, role, unit_id)?;
+            println!("created {role} account {username}");
+            Ok(())
+        }
+    }
+}

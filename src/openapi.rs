@@ -1,0 +1,114 @@
+//! The OpenAPI document, generated from the handlers' annotations. Every error response is
+//! documented as a problem document; the committed copy is `openapi/openapi.json`.
+
+use actix_web::App;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::{FieldError, Problem, PROBLEM_JSON};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "motcua",
+        description = "The one-stop shop (một cửa) for administrative procedures: units, accounts, \
+                       the working calendar, the procedure catalogue and dossiers. Errors are \
+                       application/problem+json documents with a stable `code`."
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Logging in, registering, the caller"),
+        (name = "accounts", description = "Officials' accounts (administrators)"),
+        (name = "units", description = "The tree of administrative units"),
+        (name = "calendar", description = "Holidays, working days and deadlines"),
+        (name = "procedures", description = "The procedure catalogue"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The whole document.
+pub fn document() -> Document {
+    let (_, mut document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::api::configure)
+        .split_for_parts();
+    document_errors(&mut document);
+    document
+}
+
+/// The document as committed and served: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut json = document()
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes");
+    json.push('\n');
+    json
+}
+
+/// Gives every 4xx and 5xx response the problem document as its body, and every operation the
+/// 500 and 503 answers any request may get.
+fn document_errors(document: &mut Document) {
+    let problem = || {
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            for (status, description) in [
+                (
+                    "500",
+                    "An internal error (details are in the logs, under the request id)",
+                ),
+                (
+                    "503",
+                    "The database is busy or unreachable; retry after Retry-After seconds",
+                ),
+            ] {
+                responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| ResponseBuilder::new().description(description).into());
+            }
+            for (status, response) in responses.iter_mut() {
+                if !(status.starts_with('4') || status.starts_with('5')) {
+                    continue;
+                }
+                if let utoipa::openapi::RefOr::T(response) = response {
+                    response
+                        .content
+                        .insert(PROBLEM_JSON.to_string(), problem().into());
+                }
+            }
+        }
+    }
+}

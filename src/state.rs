@@ -1,0 +1,34 @@
+//! The state every handler shares: the pool, the configuration and the token keys.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::auth::jwt::TokenKeys;
+use crate::config::Config;
+use crate::db::{DbConn, Pool};
+use crate::error::ApiError;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub tokens: TokenKeys,
+}
+
+impl AppState {
+    /// Runs synchronous database work on the blocking pool with a pooled connection. A pool that
+    /// cannot give a connection in time answers 503 with `Retry-After`.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
