@@ -1,0 +1,294 @@
+//! `TestApp`: the real service on a fresh database (a SQLite file in a temp folder, or a fresh
+//! PostgreSQL schema when `TEST_DATABASE_URL` is set), served over HTTP on a free port, with a
+//! client and helpers that read as scenarios.
+
+use std::net::TcpListener;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use motcua::config::Config;
+use motcua::db::{DbConn, Pool};
+use motcua::startup::Application;
+use serde_json::{json, Value};
+
+pub const ADMIN_PASSWORD: &str = "Quantri2026!";
+pub const JWT_SECRET: &str = "test-secret-of-at-least-thirty-two-bytes!!";
+
+pub struct TestApp {
+    pub base: String,
+    pub admin: String,
+    pub pool: Pool,
+    pub backend_url: String,
+    agent: ureq::Agent,
+    handle: actix_web::dev::ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+/// An HTTP answer: status, headers we look at, and the body as JSON (Null when empty or not JSON).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub request_id: Option<String>,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    /// Asserts a problem document with this status and code, and returns it.
+    #[track_caller]
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["code"], code, "{}", self.text);
+        assert_eq!(self.body["status"], status);
+        assert!(self.body["detail"].is_string());
+        let id = self.request_id.as_deref().expect("X-Request-Id header");
+        assert_eq!(
+            self.body["request_id"], id,
+            "the problem carries the request id"
+        );
+        &self.body
+    }
+
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "unexpected answer: {}", self.text);
+        &self.body
+    }
+}
+
+fn database_url(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => {
+            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+            let mut conn = PgConnection::establish(&url).expect("TEST_DATABASE_URL reachable");
+            diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+                .execute(&mut conn)
+                .expect("create a test schema");
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}options=-c%20search_path%3D{schema}")
+        }
+        _ => dir.join("test.db").to_string_lossy().into_owned(),
+    }
+}
+
+impl TestApp {
+    pub fn spawn() -> TestApp {
+        Self::spawn_with(|_| {})
+    }
+
+    /// Starts the service with a configuration adjusted by `adjust`.
+    pub fn spawn_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::with_data_dir(dir.path());
+        config.database_url = database_url(dir.path());
+        config.jwt_secret = Some(JWT_SECRET.to_string());
+        config.admin_password = Some(ADMIN_PASSWORD.to_string());
+        config.workers = 1;
+        config.db_pool_size = 4;
+        adjust(&mut config);
+        let backend_url = config.database_url.clone();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+        let port = listener.local_addr().unwrap().port();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                match Application::build_with_listener(config, listener) {
+                    Ok(app) => {
+                        tx.send(Ok(app.handle())).unwrap();
+                        let _ = app.run_until_stopped().await;
+                    }
+                    Err(e) => tx.send(Err(e)).unwrap(),
+                }
+            })
+        });
+        let handle = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the app starts")
+            .expect("the app builds");
+        let pool = motcua::db::pool::build(&backend_url, 2, Duration::from_secs(10))
+            .expect("a pool for assertions");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(60)))
+            .build()
+            .into();
+        let mut app = TestApp {
+            base: format!("http://127.0.0.1:{port}"),
+            admin: String::new(),
+            pool,
+            backend_url,
+            agent,
+            handle,
+            _dir: dir,
+        };
+        app.admin = app.login("admin", ADMIN_PASSWORD);
+        app
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend_url.starts_with("postgres")
+    }
+
+    /// Sends a request; `body` is sent as-is with `content_type` when given.
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+    ) -> Answer {
+        let url = format!("{}{}", self.base, path);
+        let request = ureq::http::Request::builder().method(method).uri(&url);
+        let request = match token {
+            Some(t) => request.header("Authorization", format!("Bearer {t}")),
+            None => request,
+        };
+        let result = match body {
+            Some((content_type, bytes)) => self.agent.run(
+                request
+                    .header("Content-Type", content_type)
+                    .body(bytes)
+                    .unwrap(),
+            ),
+            None => self.agent.run(request.body(()).unwrap()),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let content_type = header("content-type").unwrap_or_default();
+        let request_id = header("x-request-id");
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(50 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            content_type,
+            request_id,
+            body,
+            text,
+        }
+    }
+
+    pub fn get(&self, path: &str, token: Option<&str>) -> Answer {
+        self.send("GET", path, token, None)
+    }
+
+    pub fn post(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.send(
+            "POST",
+            path,
+            token,
+            Some(("application/json", body.to_string().into_bytes())),
+        )
+    }
+
+    pub fn put(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.send(
+            "PUT",
+            path,
+            token,
+            Some(("application/json", body.to_string().into_bytes())),
+        )
+    }
+
+    pub fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Answer {
+        self.send(
+            "PATCH",
+            path,
+            token,
+            Some(("application/json", body.to_string().into_bytes())),
+        )
+    }
+
+    /// Logs in and returns the access token.
+    #[track_caller]
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let answer = self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"username": username, "password": password}),
+        );
+        answer.ok(200)["access_token"]
+            .as_str()
+            .expect("a token")
+            .to_string()
+    }
+
+    /// Creates a unit and returns its id.
+    #[track_caller]
+    pub fn unit(&self, code: &str, name: &str, level: &str, parent: Option<&str>) -> String {
+        let answer = self.post(
+            "/api/v1/units",
+            Some(&self.admin),
+            json!({"code": code, "name": name, "level": level, "parent_id": parent}),
+        );
+        answer.ok(201)["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates an official of `role` in `unit` and returns their token.
+    #[track_caller]
+    pub fn official(&self, username: &str, role: &str, unit: Option<&str>) -> String {
+        let password = "Canbo2026pass";
+        self.post(
+            "/api/v1/accounts",
+            Some(&self.admin),
+            json!({"username": username, "password": password, "full_name": "Nguyễn Văn Cán Bộ",
+                   "role": role, "unit_id": unit}),
+        )
+        .ok(201);
+        self.login(username, password)
+    }
+
+    /// Registers a citizen and returns their token.
+    #[track_caller]
+    pub fn citizen(&self, national_id: &str) -> String {
+        let password = "Congdan2026pass";
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            json!({"national_id": national_id, "full_name": "Trần Thị Công Dân",
+                   "phone": "0912345678", "password": password}),
+        )
+        .ok(201);
+        self.login(national_id, password)
+    }
+
+    /// Counts the rows of a table, straight from the database.
+    pub fn count(&self, table: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = BigInt)]
+            n: i64,
+        }
+        let mut conn = self.pool.get().unwrap();
+        let conn: &mut DbConn = &mut conn;
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(conn)
+            .unwrap()
+            .n
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.handle.stop(false));
+    }
+}

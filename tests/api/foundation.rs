@@ -1,0 +1,115 @@
+//! Health, readiness, problem documents, request ids and bad input in general.
+
+use serde_json::json;
+
+use crate::common::TestApp;
+
+#[test]
+fn health_and_ready() {
+    let app = TestApp::spawn();
+    assert_eq!(app.get("/health", None).ok(200)["status"], "ok");
+    let ready = app.get("/ready", None);
+    let expected = if app.is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    assert_eq!(ready.ok(200)["database"], expected);
+}
+
+#[test]
+fn unknown_routes_are_problems_with_the_request_id() {
+    let app = TestApp::spawn();
+    let answer = app.get("/api/v1/nothing-here", None);
+    answer.problem(404, "not_found");
+    let answer = app.get("/api/v1/units/not-a-uuid", None);
+    answer.problem(404, "not_found");
+}
+
+#[test]
+fn bad_bodies_are_refused_and_nothing_is_stored() {
+    let app = TestApp::spawn();
+    let token = app.admin.clone();
+    let units_before = app.count("units");
+    let valid =
+        json!({"code": "000.00.00.H30", "name": "UBND tỉnh Hậu Giang", "level": "province"});
+
+    let mut unknown = valid.clone();
+    unknown["extra"] = json!(1);
+    app.post("/api/v1/units", Some(&token), unknown)
+        .problem(422, "invalid_body");
+
+    let mut wrong_type = valid.clone();
+    wrong_type["name"] = json!(42);
+    app.post("/api/v1/units", Some(&token), wrong_type)
+        .problem(422, "invalid_body");
+
+    let mut wrong_enum = valid.clone();
+    wrong_enum["level"] = json!("galaxy");
+    app.post("/api/v1/units", Some(&token), wrong_enum)
+        .problem(422, "invalid_body");
+
+    let malformed = app.send(
+        "POST",
+        "/api/v1/units",
+        Some(&token),
+        Some((
+            "application/json",
+            b"{\"code\": \"000.00.00.H30\",".to_vec(),
+        )),
+    );
+    malformed.problem(400, "malformed_json");
+
+    let not_json = app.send(
+        "POST",
+        "/api/v1/units",
+        Some(&token),
+        Some(("text/plain", valid.to_string().into_bytes())),
+    );
+    not_json.problem(415, "unsupported_media_type");
+
+    let mut huge = valid.clone();
+    huge["name"] = json!("x".repeat(300 * 1024));
+    app.post("/api/v1/units", Some(&token), huge)
+        .problem(413, "payload_too_large");
+
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    app.send(
+        "POST",
+        "/api/v1/units",
+        Some(&token),
+        Some(("application/json", deep.into_bytes())),
+    )
+    .problem(422, "invalid_body");
+
+    let mut bad_code = valid.clone();
+    bad_code["code"] = json!("H30");
+    let problem = app.post("/api/v1/units", Some(&token), bad_code);
+    let body = problem.problem(422, "validation_failed");
+    assert_eq!(body["errors"][0]["field"], "code");
+
+    let mut blank = valid.clone();
+    blank["name"] = json!("   ");
+    let problem = app.post("/api/v1/units", Some(&token), blank);
+    assert_eq!(
+        problem.problem(422, "validation_failed")["errors"][0]["field"],
+        "name"
+    );
+
+    assert_eq!(app.count("units"), units_before, "nothing was stored");
+    app.post("/api/v1/units", Some(&token), valid).ok(201);
+    assert_eq!(app.count("units"), units_before + 1);
+}
+
+#[test]
+fn bad_query_parameters_are_problems() {
+    let app = TestApp::spawn();
+    app.get("/api/v1/units?limit=0", None)
+        .problem(400, "invalid_limit");
+    app.get("/api/v1/units?limit=1000", None)
+        .problem(400, "invalid_limit");
+    app.get("/api/v1/units?limit=abc", None)
+        .problem(400, "invalid_query");
+    app.get("/api/v1/units?cursor=zzz", None)
+        .problem(400, "invalid_cursor");
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real service over real HTTP, on SQLite by default and on PostgreSQL
+//! when `TEST_DATABASE_URL` is set.
+
+mod common;
+
+mod auth;
+mod foundation;
