@@ -67,8 +67,9 @@ pub fn document_json() -> String {
     json
 }
 
-/// Gives every 4xx and 5xx response the problem document as its body, and every operation the
-/// 500 and 503 answers any request may get.
+/// Gives every 4xx and 5xx response the problem document as its body, every operation the 500
+/// and 503 answers any request may get, and every operation with a body the answers to a bad
+/// body (400, 413, 415, 422).
 fn document_errors(document: &mut Document) {
     let problem = || {
         ContentBuilder::new()

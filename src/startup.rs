@@ -145,11 +145,11 @@ fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
     options.open(path)?.write_all(content.as_bytes())
 }
 
-/// On a database without accounts, creates `admin` with the configured password, or a generated
-/// one that is logged once.
+/// On a database without an administrator (a new one), creates `admin` with the configured
+/// password, or a generated one that is logged once.
 fn bootstrap_admin(pool: &Pool, configured: Option<String>) -> Result<(), String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    if store::accounts::count(&mut conn).map_err(|e| e.to_string())? > 0 {
+    if store::accounts::count_with_role(&mut conn, Role::Admin).map_err(|e| e.to_string())? > 0 {
         return Ok(());
     }
     let generated = configured.is_none();

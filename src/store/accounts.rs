@@ -136,6 +136,10 @@ pub fn list(
     Ok(paginate(rows, page.limit, |a| a.id))
 }
 
-pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
-    accounts::table.count().get_result(conn)
+/// How many accounts have this role.
+pub fn count_with_role(conn: &mut DbConn, role: Role) -> QueryResult<i64> {
+    accounts::table
+        .filter(accounts::role.eq(role.as_str()))
+        .count()
+        .get_result(conn)
 }

@@ -113,3 +113,44 @@ fn bad_query_parameters_are_problems() {
     app.get("/api/v1/units?cursor=zzz", None)
         .problem(400, "invalid_cursor");
 }
+
+#[test]
+fn the_served_openapi_document_is_the_committed_one() {
+    let app = TestApp::spawn();
+    let served = app.get("/api-docs/openapi.json", None);
+    let served = served.ok(200);
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("openapi/openapi.json"))
+            .expect("the committed document is JSON");
+    assert!(
+        served == &committed,
+        "openapi/openapi.json is out of date: run `cargo run -- openapi > openapi/openapi.json`"
+    );
+    // Every operation documents its answers, each with a description.
+    let paths = served["paths"].as_object().unwrap();
+    assert!(paths.contains_key("/api/v1/procedures"));
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            assert!(!responses.is_empty(), "{method} {path} has no responses");
+            for (status, response) in responses {
+                let description = response["description"].as_str().unwrap_or("");
+                assert!(
+                    !description.is_empty(),
+                    "{method} {path} {status} has no description"
+                );
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert!(
+                        response["content"]["application/problem+json"].is_object(),
+                        "{method} {path} {status} is not a problem document"
+                    );
+                }
+            }
+        }
+    }
+    // Swagger UI is served from the binary (no download).
+    let docs = app.get("/docs/", None);
+    assert_eq!(docs.status, 200);
+    assert!(docs.text.contains("swagger"), "{}", docs.text);
+}
