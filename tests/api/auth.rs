@@ -233,7 +233,8 @@ fn administrators_manage_officials() {
     // A citizen and an official are refused the administrators' endpoints.
     let token = app.login("canbo.mot", "Canbo2026pass");
     let citizen = app.citizen("001099012345");
-    for who in [&token, &citizen] {
+    let leader = app.official("lanh.dao", "leader", Some(&unit));
+    for who in [&token, &citizen, &leader] {
         app.get("/api/v1/accounts", Some(who))
             .problem(403, "forbidden");
         app.post(
