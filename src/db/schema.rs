@@ -106,6 +106,116 @@ diesel::joinable!(procedure_steps -> procedures (procedure_id));
 diesel::joinable!(procedure_units -> procedures (procedure_id));
 diesel::joinable!(procedure_units -> units (unit_id));
 
+diesel::table! {
+    files (id) {
+        id -> Binary,
+        owner_id -> Binary,
+        sha256 -> Text,
+        size -> BigInt,
+        content_type -> Text,
+        file_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_code_counters (unit_id, day) {
+        unit_id -> Binary,
+        day -> Text,
+        last_sequence -> Integer,
+    }
+}
+
+diesel::table! {
+    dossiers (id) {
+        id -> Binary,
+        code -> Nullable<Text>,
+        procedure_id -> Binary,
+        channel -> Text,
+        status -> Text,
+        receiving_unit_id -> Binary,
+        processing_unit_id -> Binary,
+        applicant_account_id -> Nullable<Binary>,
+        applicant_national_id -> Text,
+        applicant_full_name -> Text,
+        applicant_phone -> Nullable<Text>,
+        applicant_email -> Nullable<Text>,
+        applicant_address -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        reception_due_at -> Nullable<Timestamp>,
+        received_at -> Nullable<Timestamp>,
+        due_at -> Nullable<Timestamp>,
+        apology_due_at -> Nullable<Timestamp>,
+        paused_at -> Nullable<Timestamp>,
+        paused_seconds -> BigInt,
+        supplement_requests -> Integer,
+        resume_status -> Nullable<Text>,
+        assigned_specialist_id -> Nullable<Binary>,
+        draft_submitted -> Bool,
+        step_index -> Integer,
+        step_started_at -> Nullable<Timestamp>,
+        step_paused_base -> BigInt,
+        finished_at -> Nullable<Timestamp>,
+        version -> Integer,
+        created_by -> Binary,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_components (dossier_id, component_id) {
+        dossier_id -> Binary,
+        component_id -> Binary,
+        file_id -> Nullable<Binary>,
+        added_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_events (id) {
+        id -> Binary,
+        dossier_id -> Binary,
+        seq -> Integer,
+        action -> Text,
+        actor_id -> Nullable<Binary>,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        note -> Nullable<Text>,
+        details -> Text,
+        step_name -> Nullable<Text>,
+        step_due_at -> Nullable<Timestamp>,
+        step_timeliness -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_ratings (dossier_id) {
+        dossier_id -> Binary,
+        rating -> Text,
+        comment -> Nullable<Text>,
+        rated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (account_id, key) {
+        account_id -> Binary,
+        key -> Text,
+        request_hash -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(dossiers -> procedures (procedure_id));
+diesel::joinable!(dossier_components -> dossiers (dossier_id));
+diesel::joinable!(dossier_events -> dossiers (dossier_id));
+diesel::joinable!(dossier_ratings -> dossiers (dossier_id));
+diesel::joinable!(files -> accounts (owner_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     units,
     accounts,
@@ -115,4 +225,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     procedure_fees,
     procedure_steps,
     procedure_units,
+    files,
+    dossier_code_counters,
+    dossiers,
+    dossier_components,
+    dossier_events,
+    dossier_ratings,
+    idempotency_keys,
 );

@@ -41,6 +41,10 @@ macro_rules! string_enum {
 pub mod accounts;
 pub mod calendar;
 pub mod codes;
+pub mod deadline;
+pub mod lifecycle;
 pub mod procedures;
 pub mod text;
+pub mod timeliness;
 pub mod units;
+pub mod workflow;
