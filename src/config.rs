@@ -22,6 +22,10 @@ pub struct Limits {
     pub max_body_bytes: usize,
     /// The largest `limit` of a list.
     pub max_page_size: i64,
+    /// The largest uploaded file, in bytes.
+    pub max_upload_bytes: usize,
+    /// Public status look-ups allowed per client address and minute.
+    pub public_lookups_per_minute: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -63,6 +67,8 @@ struct FileConfig {
     log_format: Option<String>,
     max_body_bytes: Option<usize>,
     max_page_size: Option<i64>,
+    max_upload_bytes: Option<usize>,
+    public_lookups_per_minute: Option<u32>,
 }
 
 impl Config {
@@ -85,6 +91,8 @@ impl Config {
             limits: Limits {
                 max_body_bytes: 256 * 1024,
                 max_page_size: 100,
+                max_upload_bytes: 10 * 1024 * 1024,
+                public_lookups_per_minute: 10,
             },
         }
     }
@@ -153,6 +161,16 @@ impl Config {
             "MOTCUA_MAX_PAGE_SIZE",
             file.max_page_size,
             &mut config.limits.max_page_size,
+        )?;
+        number(
+            "MOTCUA_MAX_UPLOAD_BYTES",
+            file.max_upload_bytes,
+            &mut config.limits.max_upload_bytes,
+        )?;
+        number(
+            "MOTCUA_PUBLIC_LOOKUPS_PER_MINUTE",
+            file.public_lookups_per_minute,
+            &mut config.limits.public_lookups_per_minute,
         )?;
         if config.token_ttl_seconds < 60 || config.token_ttl_seconds > 7 * 24 * 3600 {
             return Err("MOTCUA_TOKEN_TTL_SECONDS must be between 60 and 604800".to_string());

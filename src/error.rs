@@ -15,9 +15,12 @@ pub enum StoreError {
     /// The named thing does not exist (or may not be seen).
     #[error("{0} not found")]
     NotFound(&'static str),
-    /// The change contradicts the current state (a duplicate, a stale version, a cycle).
+    /// The change contradicts the current state (a duplicate, a cycle).
     #[error("{1}")]
     Conflict(&'static str, String),
+    /// The resource changed since the version the client saw.
+    #[error("the resource has changed")]
+    Stale,
     /// The input refers to something unusable (an unknown unit, a closed procedure).
     #[error("{1}")]
     Invalid(&'static str, String),
@@ -111,6 +114,15 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
 
+    /// `If-Match` names a version that is no longer current.
+    pub fn precondition_failed() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "stale_version",
+            "The resource has changed since you read it: read it again and retry.",
+        )
+    }
+
     pub fn unprocessable(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
@@ -193,6 +205,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what) => ApiError::not_found(what),
             StoreError::Conflict(code, detail) => ApiError::conflict(code, detail),
+            StoreError::Stale => ApiError::precondition_failed(),
             StoreError::Invalid(code, detail) => ApiError::unprocessable(code, detail),
             StoreError::Db(e) => e.into(),
         }

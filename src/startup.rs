@@ -20,7 +20,9 @@ use crate::config::Config;
 use crate::db::{self, migrations, Backend, Pool};
 use crate::domain::accounts::Role;
 use crate::id::Id;
+use crate::ratelimit::RateLimiter;
 use crate::state::AppState;
+use crate::storage::FileStore;
 use crate::store;
 
 /// A built, not yet running, server.
@@ -102,9 +104,15 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         return Err("MOTCUA_JWT_SECRET must have at least 32 bytes".to_string());
     }
     bootstrap_admin(&pool, config.admin_password.clone())?;
+    let files = FileStore::open(&config.data_dir)
+        .map_err(|e| format!("cannot open the file store: {e}"))?;
     Ok(AppState {
         pool,
         tokens: TokenKeys::new(&secret, config.token_ttl_seconds),
+        files,
+        lookups: Arc::new(RateLimiter::per_minute(
+            config.limits.public_lookups_per_minute,
+        )),
         config: Arc::new(config),
     })
 }

@@ -1,4 +1,5 @@
-//! The state every handler shares: the pool, the configuration and the token keys.
+//! The state every handler shares: the pool, the configuration, the token keys, the file store
+//! and the rate limiters.
 
 use std::sync::Arc;
 
@@ -8,12 +9,17 @@ use crate::auth::jwt::TokenKeys;
 use crate::config::Config;
 use crate::db::{DbConn, Pool};
 use crate::error::ApiError;
+use crate::ratelimit::RateLimiter;
+use crate::storage::FileStore;
 
 #[derive(Clone)]
 pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
     pub tokens: TokenKeys,
+    pub files: FileStore,
+    /// Limits the public status look-up per client address.
+    pub lookups: Arc<RateLimiter>,
 }
 
 impl AppState {

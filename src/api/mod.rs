@@ -2,11 +2,15 @@
 //! handlers; [`configure`] is the one route table.
 
 pub mod accounts;
+pub mod actions;
 pub mod calendar;
+pub mod dossiers;
 pub mod extract;
+pub mod files;
 pub mod health;
 pub mod middleware;
 pub mod procedures;
+pub mod public;
 pub mod units;
 
 use utoipa_actix_web::scope;
@@ -19,7 +23,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(accounts::configure)
             .configure(units::configure)
             .configure(calendar::configure)
-            .configure(procedures::configure),
+            .configure(procedures::configure)
+            .configure(files::configure)
+            .configure(dossiers::configure)
+            .configure(actions::configure)
+            .configure(public::configure),
     );
 }
 

@@ -3,6 +3,7 @@
 
 pub mod jwt;
 pub mod password;
+pub mod policy;
 pub mod principal;
 
 pub use principal::Principal;

@@ -44,6 +44,7 @@ pub mod codes;
 pub mod deadline;
 pub mod lifecycle;
 pub mod procedures;
+pub mod rating;
 pub mod text;
 pub mod timeliness;
 pub mod units;

@@ -89,6 +89,8 @@ pub struct Request {
     pub new_due_at: Option<DateTime<Utc>>,
     /// How many components the applicant's supplement brings.
     pub supplied_components: usize,
+    /// The account acting (a draft comes from the specialist the dossier is assigned to).
+    pub acting_account: Option<Id>,
 }
 
 /// The control sheet's judgement of the step an action closed.
@@ -195,6 +197,15 @@ pub fn plan(
             f.assigned_specialist_id = request.specialist_id;
         }
         Action::SubmitDraft => {
+            if let (Some(assigned), Some(me)) =
+                (facts.assigned_specialist_id, request.acting_account)
+            {
+                if assigned != me {
+                    return Err(Refused::NotAllowed(
+                        "the dossier is assigned to another specialist".into(),
+                    ));
+                }
+            }
             f.draft_submitted = true;
         }
         Action::Approve => {

@@ -4,6 +4,9 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod dossiers;
+pub mod files;
+pub mod idempotency;
 pub mod procedures;
 pub mod units;
 

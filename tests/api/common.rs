@@ -292,3 +292,119 @@ impl Drop for TestApp {
         drop(self.handle.stop(false));
     }
 }
+
+/// Percent-encodes text for a query string: everything but ASCII letters, digits and `-._~`
+/// (so `+` becomes `%2B`, a space `%20`, and each byte of a diacritic its `%XX`).
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The `items` of a list answer.
+#[track_caller]
+pub fn items(answer: &Answer) -> &Vec<Value> {
+    answer.ok(200)["items"].as_array().expect("a list of items")
+}
+
+/// The sorted `field` values of a list answer's items (e.g. their ids or codes).
+#[track_caller]
+pub fn sorted(answer: &Answer, field: &str) -> Vec<String> {
+    let mut values: Vec<String> = items(answer)
+        .iter()
+        .map(|item| item[field].as_str().expect("a string field").to_string())
+        .collect();
+    values.sort();
+    values
+}
+
+/// Walks a list page by page with `limit`, following `next_cursor` until it is null, and
+/// returns the ids on each page. `path` may already carry a query string.
+#[track_caller]
+pub fn pages(app: &TestApp, path: &str, limit: usize) -> Vec<Vec<String>> {
+    let separator = if path.contains('?') { '&' } else { '?' };
+    let mut cursor: Option<String> = None;
+    let mut pages = Vec::new();
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("{path}{separator}limit={limit}&cursor={c}"),
+            None => format!("{path}{separator}limit={limit}"),
+        };
+        let answer = app.get(&url, None);
+        let page: Vec<String> = items(&answer)
+            .iter()
+            .map(|item| item["id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(page.len() <= limit, "a page holds at most {limit} items");
+        pages.push(page);
+        match answer.body["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_string()),
+            None => {
+                assert!(answer.body["next_cursor"].is_null(), "{}", answer.text);
+                break;
+            }
+        }
+        assert!(pages.len() < 1000, "the cursor never ends");
+    }
+    pages
+}
+
+impl TestApp {
+    /// Sends a request with extra headers; returns the answer and its `ETag`.
+    pub fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (Answer, Option<String>) {
+        let url = format!("{}{}", self.base, path);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(t) = token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let result = match body {
+            Some((content_type, bytes)) => self.agent.run(
+                request
+                    .header("Content-Type", content_type)
+                    .body(bytes)
+                    .unwrap(),
+            ),
+            None => self.agent.run(request.body(()).unwrap()),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let etag = header("etag");
+        let content_type = header("content-type").unwrap_or_default();
+        let request_id = header("x-request-id");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (
+            Answer {
+                status,
+                content_type,
+                request_id,
+                body,
+                text,
+            },
+            etag,
+        )
+    }
+}

@@ -4,5 +4,9 @@
 mod common;
 
 mod auth;
+mod calendar;
+mod dossiers;
 mod foundation;
+mod procedures;
 mod schema;
+mod units;

@@ -1,0 +1,257 @@
+//! Uploaded files: a component's scan or document, uploaded once (multipart) and then named by
+//! its id in a dossier. The type is checked on the content (PDF, JPEG, PNG), the size is limited,
+//! and a failed upload leaves neither a stored file nor a row.
+
+use actix_multipart::{Multipart, MultipartError};
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::auth::{policy, Principal};
+use crate::db;
+use crate::error::ApiError;
+use crate::id::Id;
+use crate::state::AppState;
+use crate::storage;
+use crate::store;
+use crate::store::files::File;
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(upload).service(content);
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileView {
+    pub id: Id,
+    /// The SHA-256 of the content, in hex.
+    pub sha256: String,
+    pub size: i64,
+    /// `application/pdf`, `image/jpeg` or `image/png`, as recognized from the content.
+    pub content_type: String,
+    pub file_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<File> for FileView {
+    fn from(f: File) -> Self {
+        FileView {
+            id: f.id,
+            sha256: f.sha256,
+            size: f.size,
+            content_type: f.content_type,
+            file_name: f.file_name,
+            created_at: f.created_at.and_utc(),
+        }
+    }
+}
+
+/// The multipart form of an upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    /// The file: a PDF, JPEG or PNG.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+fn multipart_error(e: MultipartError) -> ApiError {
+    match e {
+        MultipartError::ContentTypeMissing
+        | MultipartError::ContentTypeParse
+        | MultipartError::ContentTypeIncompatible => ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the file as multipart/form-data.",
+        ),
+        other => ApiError::bad_request(
+            "malformed_multipart",
+            format!("The upload is malformed: {other}."),
+        ),
+    }
+}
+
+/// Keeps the last path segment of a client's file name, without control characters, at most
+/// 200 characters.
+fn clean_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = last.chars().filter(|c| !c.is_control()).take(200).collect();
+    if cleaned.trim().is_empty() {
+        "file".to_string()
+    } else {
+        cleaned
+    }
+}
+
+/// Upload a file (a component's scan or document) to name later in a dossier.
+#[utoipa::path(
+    tag = "files",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The stored file", body = FileView),
+        (status = 400, description = "A malformed upload or an unexpected field"),
+        (status = 401, description = "No valid access token"),
+        (status = 413, description = "The file is larger than the limit"),
+        (status = 415, description = "Not multipart, or not a PDF, JPEG or PNG"),
+        (status = 422, description = "No file, or an empty one"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/files")]
+async fn upload(
+    state: web::Data<AppState>,
+    who: Principal,
+    mut payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let limit = state.config.limits.max_upload_bytes;
+    let mut upload: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        if field.name() != Some("file") || upload.is_some() {
+            return Err(ApiError::bad_request(
+                "unexpected_field",
+                "Send exactly one file, in the form field named \"file\".",
+            ));
+        }
+        let name = clean_name(
+            field
+                .content_disposition()
+                .and_then(|cd| cd.get_filename())
+                .unwrap_or("file"),
+        );
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(multipart_error)?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(ApiError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "file_too_large",
+                    format!("A file may have at most {limit} bytes."),
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        upload = Some((name, bytes));
+    }
+    let (file_name, bytes) = upload.ok_or_else(|| {
+        ApiError::invalid_field(
+            "file",
+            "required",
+            "send the file in the form field \"file\"",
+        )
+    })?;
+    if bytes.is_empty() {
+        return Err(ApiError::invalid_field(
+            "file",
+            "empty",
+            "the file is empty",
+        ));
+    }
+    let content_type = storage::sniff(&bytes).ok_or_else(|| {
+        ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_file_type",
+            "Only PDF, JPEG and PNG files are accepted.",
+        )
+    })?;
+    let files = state.files.clone();
+    let owner = who.account_id;
+    let file = state
+        .db(move |conn| {
+            let file = File {
+                id: Id::new(),
+                owner_id: owner,
+                sha256: storage::digest(&bytes),
+                size: bytes.len() as i64,
+                content_type: content_type.to_string(),
+                file_name,
+                created_at: db::now(),
+            };
+            let created = files
+                .put(&file.sha256, &bytes)
+                .map_err(ApiError::internal)?;
+            if let Err(e) = store::files::insert(conn, &file) {
+                if created && store::files::count_by_digest(conn, &file.sha256).unwrap_or(1) == 0 {
+                    let _ = files.remove(&file.sha256);
+                }
+                return Err(e.into());
+            }
+            Ok(file)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/files/{}/content", file.id),
+        ))
+        .json(FileView::from(file)))
+}
+
+/// Download a file: its uploader, and officials who can see a dossier that uses it.
+#[utoipa::path(
+    tag = "files",
+    params(("id" = Id, Path, description = "The file's id")),
+    responses(
+        (status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
+        (status = 401, description = "No valid access token"),
+        (status = 404, description = "No such file, or not one the caller may read"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/files/{id}/content")]
+async fn content(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Id>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let files = state.files.clone();
+    let (file, bytes) = state
+        .db(move |conn| {
+            let file = store::files::find(conn, id)?.ok_or_else(|| ApiError::not_found("File"))?;
+            let mut allowed = file.owner_id == who.account_id;
+            if !allowed {
+                if let Some(scope) = policy::dossier_scope(&who) {
+                    for dossier in store::files::dossiers_using(conn, id)? {
+                        if store::dossiers::find_visible(conn, dossier, &scope)?.is_some() {
+                            allowed = true;
+                            break;
+                        }
+                    }
+                }
+            }
+            if !allowed {
+                return Err(ApiError::not_found("File"));
+            }
+            let bytes = files.read(&file.sha256).map_err(ApiError::internal)?;
+            Ok((file, bytes))
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, file.content_type.clone()))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}\"",
+                file.file_name.replace('"', "")
+            ),
+        ))
+        .body(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn file_names_are_cleaned() {
+        assert_eq!(super::clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(
+            super::clean_name("C:\\scan\\giay khai sinh.pdf"),
+            "giay khai sinh.pdf"
+        );
+        assert_eq!(super::clean_name("a\nb.pdf"), "ab.pdf");
+        assert_eq!(super::clean_name(""), "file");
+    }
+}

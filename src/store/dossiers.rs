@@ -1,0 +1,613 @@
+//! Dossiers: intake, the code counter, applying planned actions with optimistic locking, the
+//! append-only history, visibility as a query predicate, lists, the public look-up and ratings.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use crate::db::schema::{
+    dossier_code_counters, dossier_components, dossier_events, dossier_ratings, dossiers,
+    procedures, units,
+};
+use crate::db::{self, DbConn};
+use crate::domain::lifecycle::{Channel, Status};
+use crate::domain::timeliness::Clock;
+use crate::domain::workflow::{Facts, Outcome};
+use crate::error::{StoreError, StoreResult};
+use crate::id::Id;
+
+use super::{paginate, Page};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dossiers)]
+pub struct Dossier {
+    pub id: Id,
+    pub code: Option<String>,
+    pub procedure_id: Id,
+    pub channel: String,
+    pub status: String,
+    pub receiving_unit_id: Id,
+    pub processing_unit_id: Id,
+    pub applicant_account_id: Option<Id>,
+    pub applicant_national_id: String,
+    pub applicant_full_name: String,
+    pub applicant_phone: Option<String>,
+    pub applicant_email: Option<String>,
+    pub applicant_address: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub reception_due_at: Option<NaiveDateTime>,
+    pub received_at: Option<NaiveDateTime>,
+    pub due_at: Option<NaiveDateTime>,
+    pub apology_due_at: Option<NaiveDateTime>,
+    pub paused_at: Option<NaiveDateTime>,
+    pub paused_seconds: i64,
+    pub supplement_requests: i32,
+    pub resume_status: Option<String>,
+    pub assigned_specialist_id: Option<Id>,
+    pub draft_submitted: bool,
+    pub step_index: i32,
+    pub step_started_at: Option<NaiveDateTime>,
+    pub step_paused_base: i64,
+    pub finished_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_by: Id,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+fn utc(t: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
+    t.map(|t| t.and_utc())
+}
+
+fn naive(t: Option<DateTime<Utc>>) -> Option<NaiveDateTime> {
+    t.map(|t| t.naive_utc())
+}
+
+impl Dossier {
+    pub fn status(&self) -> Status {
+        Status::parse(&self.status).unwrap_or(Status::Submitted)
+    }
+
+    pub fn channel(&self) -> Channel {
+        Channel::parse(&self.channel).unwrap_or(Channel::Online)
+    }
+
+    pub fn facts(&self) -> Facts {
+        Facts {
+            status: self.status(),
+            received_at: utc(self.received_at),
+            due_at: utc(self.due_at),
+            apology_due_at: utc(self.apology_due_at),
+            paused_at: utc(self.paused_at),
+            paused_seconds: self.paused_seconds,
+            supplement_requests: self.supplement_requests,
+            resume_status: self.resume_status.as_deref().and_then(Status::parse),
+            assigned_specialist_id: self.assigned_specialist_id,
+            draft_submitted: self.draft_submitted,
+            step_index: self.step_index,
+            step_started_at: utc(self.step_started_at),
+            step_paused_base: self.step_paused_base,
+            finished_at: utc(self.finished_at),
+        }
+    }
+
+    pub fn set_facts(&mut self, f: &Facts) {
+        self.status = f.status.as_str().to_string();
+        self.received_at = naive(f.received_at);
+        self.due_at = naive(f.due_at);
+        self.apology_due_at = naive(f.apology_due_at);
+        self.paused_at = naive(f.paused_at);
+        self.paused_seconds = f.paused_seconds;
+        self.supplement_requests = f.supplement_requests;
+        self.resume_status = f.resume_status.map(|s| s.as_str().to_string());
+        self.assigned_specialist_id = f.assigned_specialist_id;
+        self.draft_submitted = f.draft_submitted;
+        self.step_index = f.step_index;
+        self.step_started_at = naive(f.step_started_at);
+        self.step_paused_base = f.step_paused_base;
+        self.finished_at = naive(f.finished_at);
+    }
+
+    pub fn clock(&self) -> Clock {
+        Clock {
+            due_at: utc(self.due_at),
+            finished_at: utc(self.finished_at),
+            paused_at: utc(self.paused_at),
+            supplement_requests: self.supplement_requests,
+        }
+    }
+}
+
+/// The columns an action may change.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = dossiers, treat_none_as_null = true)]
+struct ActionChanges<'a> {
+    code: Option<&'a str>,
+    status: &'a str,
+    received_at: Option<NaiveDateTime>,
+    due_at: Option<NaiveDateTime>,
+    apology_due_at: Option<NaiveDateTime>,
+    paused_at: Option<NaiveDateTime>,
+    paused_seconds: i64,
+    supplement_requests: i32,
+    resume_status: Option<&'a str>,
+    assigned_specialist_id: Option<Id>,
+    draft_submitted: bool,
+    step_index: i32,
+    step_started_at: Option<NaiveDateTime>,
+    step_paused_base: i64,
+    finished_at: Option<NaiveDateTime>,
+    version: i32,
+    updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dossier_components)]
+pub struct DossierComponent {
+    pub dossier_id: Id,
+    pub component_id: Id,
+    pub file_id: Option<Id>,
+    pub added_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dossier_events)]
+pub struct Event {
+    pub id: Id,
+    pub dossier_id: Id,
+    pub seq: i32,
+    pub action: String,
+    pub actor_id: Option<Id>,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: Option<String>,
+    /// The action's own fields, as a JSON object.
+    pub details: String,
+    pub step_name: Option<String>,
+    pub step_due_at: Option<NaiveDateTime>,
+    pub step_timeliness: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+/// Who may see which dossiers, as a query predicate.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    /// Supervisors: every dossier.
+    All,
+    /// A citizen: the dossiers of their account.
+    Applicant(Id),
+    /// A reception officer or specialist: dossiers received or processed by their unit.
+    Unit(Id),
+    /// A leader: dossiers received or processed by their unit or any unit below it.
+    Subtree(Id),
+}
+
+type Boxed<'a> =
+    dossiers::BoxedQuery<'a, db::MultiBackend, diesel::dsl::AsSelect<Dossier, db::MultiBackend>>;
+
+/// Restricts a dossier query to what `scope` may see.
+fn visible<'a>(conn: &mut DbConn, query: Boxed<'a>, scope: &Scope) -> QueryResult<Boxed<'a>> {
+    Ok(match scope {
+        Scope::All => query,
+        Scope::Applicant(account) => query.filter(dossiers::applicant_account_id.eq(*account)),
+        Scope::Unit(unit) => query.filter(
+            dossiers::receiving_unit_id
+                .eq(*unit)
+                .or(dossiers::processing_unit_id.eq(*unit)),
+        ),
+        Scope::Subtree(root) => {
+            let path: String = units::table.find(*root).select(units::path).first(conn)?;
+            let (low, high) = super::units::subtree_range(&path);
+            let subtree = || {
+                units::table
+                    .filter(
+                        units::path
+                            .ge(low.clone())
+                            .and(units::path.lt(high.clone())),
+                    )
+                    .select(units::id)
+            };
+            query.filter(
+                dossiers::receiving_unit_id
+                    .eq_any(subtree())
+                    .or(dossiers::processing_unit_id.eq_any(subtree())),
+            )
+        }
+    })
+}
+
+/// A dossier that `scope` may see; `None` when it does not exist or may not be seen.
+pub fn find_visible(conn: &mut DbConn, id: Id, scope: &Scope) -> QueryResult<Option<Dossier>> {
+    let query = dossiers::table
+        .filter(dossiers::id.eq(id))
+        .select(Dossier::as_select())
+        .into_boxed();
+    visible(conn, query, scope)?.first(conn).optional()
+}
+
+/// A new dossier, its components and the event that created it.
+pub struct Intake {
+    pub dossier: Dossier,
+    pub components: Vec<(Id, Option<Id>)>,
+    /// The receiving unit's code, for the dossier code when it starts received.
+    pub receiving_unit_code: String,
+    pub tz: chrono_tz::Tz,
+}
+
+/// Stores a new dossier: an online submission, or a desk intake that starts received (and then
+/// gets its code at once).
+pub fn create(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
+    db::write(conn, |conn| insert(conn, intake))
+}
+
+/// [`create`] inside a transaction the caller already holds (idempotent creation).
+pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
+    let Intake {
+        mut dossier,
+        components,
+        receiving_unit_code,
+        tz,
+    } = intake;
+    if let Some(received_at) = dossier.received_at {
+        let day = received_at.and_utc().with_timezone(&tz).date_naive();
+        dossier.code = Some(next_code(
+            conn,
+            dossier.receiving_unit_id,
+            &receiving_unit_code,
+            day,
+        )?);
+    }
+    diesel::insert_into(dossiers::table)
+        .values(&dossier)
+        .execute(conn)?;
+    for (component_id, file_id) in &components {
+        diesel::insert_into(dossier_components::table)
+            .values(DossierComponent {
+                dossier_id: dossier.id,
+                component_id: *component_id,
+                file_id: *file_id,
+                added_at: dossier.created_at,
+            })
+            .execute(conn)?;
+    }
+    let (action, details) = match dossier.received_at {
+        Some(_) => ("record", serde_json::json!({"code": dossier.code})),
+        None => ("submit", serde_json::json!({})),
+    };
+    insert_event(
+        conn,
+        Event {
+            id: Id::new(),
+            dossier_id: dossier.id,
+            seq: 1,
+            action: action.to_string(),
+            actor_id: Some(dossier.created_by),
+            from_status: None,
+            to_status: dossier.status.clone(),
+            note: None,
+            details: details.to_string(),
+            step_name: None,
+            step_due_at: None,
+            step_timeliness: None,
+            at: dossier.created_at,
+        },
+    )?;
+    Ok(dossier)
+}
+
+/// The next code of a unit for a day, `<unit code>-<yyMMdd>-<NNNN>`. The counter row is locked
+/// until the transaction ends, so codes are unique and gapless under concurrent intake, on
+/// several servers too: a rolled-back transaction gives its number back.
+fn next_code(conn: &mut DbConn, unit: Id, unit_code: &str, day: NaiveDate) -> QueryResult<String> {
+    use dossier_code_counters as c;
+    let key = day.format("%y%m%d").to_string();
+    let insert = diesel::insert_into(c::table).values((
+        c::unit_id.eq(unit),
+        c::day.eq(&key),
+        c::last_sequence.eq(1),
+    ));
+    let sequence: i32 = match conn {
+        DbConn::Pg(pg) => insert
+            .on_conflict((c::unit_id, c::day))
+            .do_update()
+            .set(c::last_sequence.eq(c::last_sequence + 1))
+            .returning(c::last_sequence)
+            .get_result(pg)?,
+        DbConn::Sqlite(sqlite) => insert
+            .on_conflict((c::unit_id, c::day))
+            .do_update()
+            .set(c::last_sequence.eq(c::last_sequence + 1))
+            .returning(c::last_sequence)
+            .get_result(sqlite)?,
+    };
+    Ok(format!("{unit_code}-{key}-{sequence:04}"))
+}
+
+fn insert_event(conn: &mut DbConn, event: Event) -> QueryResult<()> {
+    diesel::insert_into(dossier_events::table)
+        .values(&event)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// An action to record: its planned outcome and what goes into the history.
+pub struct Applied<'a> {
+    pub action: &'a str,
+    pub actor_id: Id,
+    pub note: Option<String>,
+    pub details: serde_json::Value,
+    pub outcome: Outcome,
+    /// Components the action brings (a supplement): (component, file).
+    pub components: Vec<(Id, Id)>,
+    pub receiving_unit_code: String,
+    pub tz: chrono_tz::Tz,
+    pub now: DateTime<Utc>,
+}
+
+/// Applies a planned action to the dossier as it was at `before.version`; if it has changed since,
+/// nothing is written and the answer is [`StoreError::Stale`]. The dossier row, its components
+/// and the history entry change in one transaction.
+pub fn apply(
+    conn: &mut DbConn,
+    before: &Dossier,
+    applied: Applied<'_>,
+) -> StoreResult<(Dossier, Event)> {
+    db::write(conn, |conn| {
+        let mut after = before.clone();
+        after.set_facts(&applied.outcome.facts);
+        after.version = before.version + 1;
+        after.updated_at = applied.now.naive_utc();
+        if applied.outcome.assign_code && after.code.is_none() {
+            let day = applied.now.with_timezone(&applied.tz).date_naive();
+            after.code = Some(next_code(
+                conn,
+                after.receiving_unit_id,
+                &applied.receiving_unit_code,
+                day,
+            )?);
+        }
+        let changes = ActionChanges {
+            code: after.code.as_deref(),
+            status: &after.status,
+            received_at: after.received_at,
+            due_at: after.due_at,
+            apology_due_at: after.apology_due_at,
+            paused_at: after.paused_at,
+            paused_seconds: after.paused_seconds,
+            supplement_requests: after.supplement_requests,
+            resume_status: after.resume_status.as_deref(),
+            assigned_specialist_id: after.assigned_specialist_id,
+            draft_submitted: after.draft_submitted,
+            step_index: after.step_index,
+            step_started_at: after.step_started_at,
+            step_paused_base: after.step_paused_base,
+            finished_at: after.finished_at,
+            version: after.version,
+            updated_at: after.updated_at,
+        };
+        let updated = diesel::update(
+            dossiers::table
+                .filter(dossiers::id.eq(before.id))
+                .filter(dossiers::version.eq(before.version)),
+        )
+        .set(&changes)
+        .execute(conn)?;
+        if updated == 0 {
+            return Err(StoreError::Stale);
+        }
+        for (component_id, file_id) in &applied.components {
+            diesel::delete(
+                dossier_components::table
+                    .filter(dossier_components::dossier_id.eq(before.id))
+                    .filter(dossier_components::component_id.eq(component_id)),
+            )
+            .execute(conn)?;
+            diesel::insert_into(dossier_components::table)
+                .values(DossierComponent {
+                    dossier_id: before.id,
+                    component_id: *component_id,
+                    file_id: Some(*file_id),
+                    added_at: after.updated_at,
+                })
+                .execute(conn)?;
+        }
+        let seq: Option<i32> = dossier_events::table
+            .filter(dossier_events::dossier_id.eq(before.id))
+            .select(diesel::dsl::max(dossier_events::seq))
+            .first(conn)?;
+        let step = applied.outcome.step.as_ref();
+        let mut details = applied.details;
+        if applied.outcome.assign_code {
+            details["code"] = serde_json::json!(after.code);
+        }
+        let event = Event {
+            id: Id::new(),
+            dossier_id: before.id,
+            seq: seq.unwrap_or(0) + 1,
+            action: applied.action.to_string(),
+            actor_id: Some(applied.actor_id),
+            from_status: Some(before.status.clone()),
+            to_status: after.status.clone(),
+            note: applied.note,
+            details: details.to_string(),
+            step_name: step.map(|s| s.name.clone()),
+            step_due_at: step.map(|s| s.due_at.naive_utc()),
+            step_timeliness: step.map(|s| s.timeliness.as_str().to_string()),
+            at: after.updated_at,
+        };
+        insert_event(conn, event.clone())?;
+        Ok((after, event))
+    })
+}
+
+pub fn events(conn: &mut DbConn, dossier: Id) -> QueryResult<Vec<Event>> {
+    dossier_events::table
+        .filter(dossier_events::dossier_id.eq(dossier))
+        .order(dossier_events::seq.asc())
+        .select(Event::as_select())
+        .load(conn)
+}
+
+pub fn components(conn: &mut DbConn, dossier: Id) -> QueryResult<Vec<DossierComponent>> {
+    dossier_components::table
+        .filter(dossier_components::dossier_id.eq(dossier))
+        .select(DossierComponent::as_select())
+        .load(conn)
+}
+
+/// Filters of the dossier list; every one is a column predicate.
+#[derive(Debug, Default, Clone)]
+pub struct DossierFilter {
+    pub status: Option<Status>,
+    pub channel: Option<Channel>,
+    pub procedure_id: Option<Id>,
+    pub receiving_unit_id: Option<Id>,
+    pub processing_unit_id: Option<Id>,
+    pub assigned_to: Option<Id>,
+    pub submitted: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    pub received: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    pub due: (Option<NaiveDateTime>, Option<NaiveDateTime>),
+    /// Open dossiers whose appointment has passed at this instant (and are not waiting for a
+    /// supplement).
+    pub overdue_at: Option<NaiveDateTime>,
+}
+
+/// The states in which a received dossier's clock is running.
+pub const RUNNING: [Status; 3] = [
+    Status::Received,
+    Status::Processing,
+    Status::AwaitingPayment,
+];
+
+pub fn list(
+    conn: &mut DbConn,
+    scope: &Scope,
+    filter: &DossierFilter,
+    page: Page,
+) -> QueryResult<(Vec<Dossier>, Option<Id>)> {
+    let mut query = visible(
+        conn,
+        dossiers::table.select(Dossier::as_select()).into_boxed(),
+        scope,
+    )?;
+    if let Some(status) = filter.status {
+        query = query.filter(dossiers::status.eq(status.as_str()));
+    }
+    if let Some(channel) = filter.channel {
+        query = query.filter(dossiers::channel.eq(channel.as_str()));
+    }
+    if let Some(id) = filter.procedure_id {
+        query = query.filter(dossiers::procedure_id.eq(id));
+    }
+    if let Some(id) = filter.receiving_unit_id {
+        query = query.filter(dossiers::receiving_unit_id.eq(id));
+    }
+    if let Some(id) = filter.processing_unit_id {
+        query = query.filter(dossiers::processing_unit_id.eq(id));
+    }
+    if let Some(id) = filter.assigned_to {
+        query = query.filter(dossiers::assigned_specialist_id.eq(id));
+    }
+    let (from, to) = filter.submitted;
+    if let Some(from) = from {
+        query = query.filter(dossiers::submitted_at.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(dossiers::submitted_at.lt(to));
+    }
+    let (from, to) = filter.received;
+    if let Some(from) = from {
+        query = query.filter(dossiers::received_at.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(dossiers::received_at.lt(to));
+    }
+    let (from, to) = filter.due;
+    if let Some(from) = from {
+        query = query.filter(dossiers::due_at.ge(from));
+    }
+    if let Some(to) = to {
+        query = query.filter(dossiers::due_at.lt(to));
+    }
+    if let Some(at) = filter.overdue_at {
+        let running: Vec<&str> = RUNNING.iter().map(|s| s.as_str()).collect();
+        query = query
+            .filter(dossiers::status.eq_any(running))
+            .filter(dossiers::due_at.lt(at));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(dossiers::id.gt(after));
+    }
+    let rows = query
+        .order(dossiers::id.asc())
+        .limit(page.limit + 1)
+        .load(conn)?;
+    Ok(paginate(rows, page.limit, |d| d.id))
+}
+
+/// What the public look-up reveals: status, procedure name and appointments.
+pub struct PublicStatus {
+    pub status: Status,
+    pub procedure_name: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub apology_due_at: Option<DateTime<Utc>>,
+}
+
+/// The public status of the dossier with this code, only when `national_id` is its applicant's.
+pub fn public_status(
+    conn: &mut DbConn,
+    code: &str,
+    national_id: &str,
+) -> QueryResult<Option<PublicStatus>> {
+    let row: Option<(String, String, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
+        dossiers::table
+            .inner_join(procedures::table)
+            .filter(dossiers::code.eq(code))
+            .filter(dossiers::applicant_national_id.eq(national_id))
+            .select((
+                dossiers::status,
+                procedures::name,
+                dossiers::due_at,
+                dossiers::apology_due_at,
+            ))
+            .first(conn)
+            .optional()?;
+    Ok(row.map(|(status, name, due, apology)| PublicStatus {
+        status: Status::parse(&status).unwrap_or(Status::Submitted),
+        procedure_name: name,
+        due_at: utc(due),
+        apology_due_at: utc(apology),
+    }))
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = dossier_ratings)]
+pub struct Rating {
+    pub dossier_id: Id,
+    pub rating: String,
+    pub comment: Option<String>,
+    pub rated_at: NaiveDateTime,
+}
+
+pub fn rating(conn: &mut DbConn, dossier: Id) -> QueryResult<Option<Rating>> {
+    dossier_ratings::table
+        .find(dossier)
+        .select(Rating::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records the applicant's rating; a dossier is rated once.
+pub fn rate(conn: &mut DbConn, rating: &Rating) -> StoreResult<()> {
+    db::write(conn, |conn| {
+        if self::rating(conn, rating.dossier_id)?.is_some() {
+            return Err(StoreError::Conflict(
+                "already_rated",
+                "This dossier has already been rated.".to_string(),
+            ));
+        }
+        diesel::insert_into(dossier_ratings::table)
+            .values(rating)
+            .execute(conn)?;
+        Ok(())
+    })
+}

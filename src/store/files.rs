@@ -1,0 +1,59 @@
+//! Uploaded files: the row that names a stored content, its owner and its type.
+
+use diesel::prelude::*;
+
+use crate::db::schema::{dossier_components, files};
+use crate::db::DbConn;
+use crate::id::Id;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = files)]
+pub struct File {
+    pub id: Id,
+    pub owner_id: Id,
+    pub sha256: String,
+    pub size: i64,
+    pub content_type: String,
+    pub file_name: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, file: &File) -> QueryResult<()> {
+    diesel::insert_into(files::table)
+        .values(file)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find(conn: &mut DbConn, id: Id) -> QueryResult<Option<File>> {
+    files::table
+        .find(id)
+        .select(File::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The files among `ids` that `owner` uploaded.
+pub fn owned(conn: &mut DbConn, owner: Id, ids: &[Id]) -> QueryResult<Vec<File>> {
+    files::table
+        .filter(files::id.eq_any(ids))
+        .filter(files::owner_id.eq(owner))
+        .select(File::as_select())
+        .load(conn)
+}
+
+/// How many rows name this content (a stored content is removed only when none does).
+pub fn count_by_digest(conn: &mut DbConn, sha256: &str) -> QueryResult<i64> {
+    files::table
+        .filter(files::sha256.eq(sha256))
+        .count()
+        .get_result(conn)
+}
+
+/// Whether the file is attached to a dossier the caller may see (checked by the caller).
+pub fn dossiers_using(conn: &mut DbConn, file: Id) -> QueryResult<Vec<Id>> {
+    dossier_components::table
+        .filter(dossier_components::file_id.eq(file))
+        .select(dossier_components::dossier_id)
+        .load(conn)
+}
