@@ -262,8 +262,17 @@ fn flatten(prefix: String, errors: &validator::ValidationErrors, out: &mut Vec<F
         match kind {
             ValidationErrorsKind::Field(list) => {
                 for e in list {
+                    // A rule across fields names, by its code, the field to fix.
+                    let field = if *field == "__all__" {
+                        match prefix.as_str() {
+                            "" => e.code.to_string(),
+                            p => format!("{p}.{}", e.code),
+                        }
+                    } else {
+                        path.clone()
+                    };
                     out.push(FieldError {
-                        field: path.clone(),
+                        field,
                         code: e.code.to_string(),
                         message: e
                             .message

@@ -218,7 +218,7 @@ fn check_definition(input: &ProcedureInput) -> Result<(), ValidationError> {
         );
     }
     if input.valid_to.is_some_and(|to| to < input.valid_from) {
-        return fail("validity", "valid_to is before valid_from".to_string());
+        return fail("valid_to", "valid_to is before valid_from".to_string());
     }
     let shares: Vec<i32> = input.steps.iter().map(|s| s.share).collect();
     if let Err(message) = check_step_shares(&shares) {

@@ -652,14 +652,12 @@ fn bad_procedures_are_refused_and_nothing_is_stored() {
     )
     .problem(409, "procedure_exists");
 
-    // Field rules: (what, body, field, error code). Rules across fields are reported under
-    // whatever name the validator gives them (today `__all__`), so only their code is checked.
-    const ANY_FIELD: &str = "";
+    // Field rules: (what, body, field, error code). A rule across fields names the field to fix.
     let cases: Vec<(&str, Value, &str, &str)> = vec![
         (
             "shares not adding to 100",
             spoiled(&|b| b["steps"][1]["share"] = json!(50)),
-            ANY_FIELD,
+            "steps",
             "steps",
         ),
         (
@@ -674,20 +672,20 @@ fn bad_procedures_are_refused_and_nothing_is_stored() {
         (
             "no processing time",
             spoiled(&|b| b["processing_time"]["amount"] = json!(0)),
-            ANY_FIELD,
+            "processing_time",
             "processing_time",
         ),
         (
             "too long a processing time",
             spoiled(&|b| b["processing_time"] = json!({"amount": 1001, "unit": "working_days"})),
-            ANY_FIELD,
+            "processing_time",
             "processing_time",
         ),
         (
             "valid_to before valid_from",
             spoiled(&|b| b["valid_to"] = json!("2025-12-31")),
-            ANY_FIELD,
-            "validity",
+            "valid_to",
+            "valid_to",
         ),
         (
             "no unit",
@@ -737,13 +735,11 @@ fn bad_procedures_are_refused_and_nothing_is_stored() {
     for (what, body, field, code) in cases {
         let answer = app.post("/api/v1/procedures", Some(&app.admin), body);
         let problem = answer.problem(422, "validation_failed");
-        if field != ANY_FIELD {
-            assert_eq!(
-                problem["errors"][0]["field"], field,
-                "{what}: {}",
-                answer.text
-            );
-        }
+        assert_eq!(
+            problem["errors"][0]["field"], field,
+            "{what}: {}",
+            answer.text
+        );
         assert_eq!(
             problem["errors"][0]["code"], code,
             "{what}: {}",
