@@ -228,25 +228,56 @@ pub fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> (Answer, 
 
 #[test]
 fn an_online_dossier_goes_through_its_whole_life() {
+    whole_life("online");
+}
+
+#[test]
+fn an_in_person_dossier_goes_through_its_whole_life() {
+    whole_life("in_person");
+}
+
+#[test]
+fn a_postal_dossier_goes_through_its_whole_life() {
+    whole_life("postal");
+}
+
+/// Intake on `channel` → (receive) → transfer → assign → request supplement → supplement →
+/// submit draft → approve → return → rating, checking the clock and the history.
+fn whole_life(channel: &str) {
     let w = World::new();
     let cal = calendar();
-    let submitted = w.submit();
-    assert_eq!(submitted["status"], "submitted");
-    assert_eq!(submitted["national_status_code"], 1);
-    assert_eq!(submitted["channel"], "online");
-    assert_eq!(submitted["national_channel_code"], 2);
-    assert!(submitted["code"].is_null());
-    assert_eq!(submitted["applicant"]["national_id"], "001099012345");
-    assert_eq!(submitted["processing_unit_id"], w.commune.as_str());
-    assert_eq!(submitted["receiving_unit_id"], w.commune.as_str());
-    assert!(submitted["timeliness"].is_null());
-    assert_eq!(
-        instant(&submitted["reception_due_at"]),
-        cal.add_working_seconds(instant(&submitted["submitted_at"]), 8 * 3600)
-    );
-
-    let received = w.step(&w.reception, &submitted, json!({"action": "receive"}));
+    let online = channel == "online";
+    let received = if online {
+        let submitted = w.submit();
+        assert_eq!(submitted["status"], "submitted");
+        assert_eq!(submitted["national_status_code"], 1);
+        assert_eq!(submitted["channel"], "online");
+        assert_eq!(submitted["national_channel_code"], 2);
+        assert!(submitted["code"].is_null());
+        assert_eq!(submitted["applicant"]["national_id"], "001099012345");
+        assert_eq!(submitted["processing_unit_id"], w.commune.as_str());
+        assert_eq!(submitted["receiving_unit_id"], w.commune.as_str());
+        assert!(submitted["timeliness"].is_null());
+        assert_eq!(
+            instant(&submitted["reception_due_at"]),
+            cal.add_working_seconds(instant(&submitted["submitted_at"]), 8 * 3600)
+        );
+        w.step(&w.reception, &submitted, json!({"action": "receive"}))
+    } else {
+        let body = json!({
+            "procedure_id": w.procedure["id"],
+            "channel": channel,
+            "applicant": {"national_id": "001099012345", "full_name": "Trần Thị Công Dân"},
+            "components": w.components(&w.reception),
+        });
+        let recorded = w.app.post("/api/v1/dossiers", Some(&w.reception), body);
+        let recorded = recorded.ok(201).clone();
+        assert_eq!(recorded["channel"], channel);
+        assert!(recorded["reception_due_at"].is_null());
+        recorded
+    };
     assert_eq!(received["status"], "received");
+    assert_eq!(received["national_status_code"], 2);
     let code = received["code"].as_str().unwrap();
     let today = Utc::now()
         .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
@@ -374,11 +405,15 @@ fn an_online_dossier_goes_through_its_whole_life() {
         .iter()
         .map(|e| e["action"].as_str().unwrap())
         .collect();
+    let intake: &[&str] = if online {
+        &["submit", "receive"]
+    } else {
+        &["record"]
+    };
+    assert_eq!(&actions[..intake.len()], intake);
     assert_eq!(
-        actions,
+        &actions[intake.len()..],
         [
-            "submit",
-            "receive",
             "transfer",
             "assign",
             "request_supplement",
@@ -389,11 +424,14 @@ fn an_online_dossier_goes_through_its_whole_life() {
         ]
     );
     let seqs: Vec<i64> = events.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, (1..=9).collect::<Vec<_>>());
-    assert_eq!(events[1]["details"]["code"], code);
-    assert_eq!(events[4]["from_status"], "processing");
-    assert_eq!(events[4]["to_status"], "supplement_requested");
-    assert_eq!(events[4]["note"], "Giấy chứng sinh bị mờ");
+    let total = intake.len() as i64 + 7;
+    assert_eq!(seqs, (1..=total).collect::<Vec<_>>());
+    assert_eq!(events[intake.len() - 1]["details"]["code"], code);
+    let request = &events[intake.len() + 2];
+    assert_eq!(request["action"], "request_supplement");
+    assert_eq!(request["from_status"], "processing");
+    assert_eq!(request["to_status"], "supplement_requested");
+    assert_eq!(request["note"], "Giấy chứng sinh bị mờ");
     // Each step ends well before its share of the time is out: on its last day at the latest.
     let steps: Vec<&Value> = events
         .iter()
@@ -423,7 +461,7 @@ fn an_online_dossier_goes_through_its_whole_life() {
         instant(&steps[0]["step_due_at"]),
         cal.add_working_seconds(received_at, 3 * day / 10)
     );
-    assert_eq!(w.app.count("dossier_events"), 9);
+    assert_eq!(w.app.count("dossier_events"), total);
 }
 
 #[test]
@@ -637,4 +675,50 @@ fn a_hundred_simultaneous_desk_intakes_get_consecutive_codes() {
         "distinct and consecutive"
     );
     assert_eq!(w.app.count("dossiers"), 100);
+}
+
+impl World {
+    /// The province above the commune.
+    pub fn province(&self) -> String {
+        let unit = self.app.get(
+            &format!("/api/v1/units/{}", self.commune),
+            Some(&self.app.admin),
+        );
+        unit.ok(200)["parent_id"].as_str().unwrap().to_string()
+    }
+
+    /// The account id behind a token.
+    pub fn account_id(&self, token: &str) -> String {
+        let me = self.app.get("/api/v1/me", Some(token));
+        me.ok(200)["id"].as_str().unwrap().to_string()
+    }
+
+    /// The commune's reception officer records an in-person dossier for the first citizen.
+    pub fn record(&self) -> Value {
+        let body = json!({
+            "procedure_id": self.procedure["id"],
+            "channel": "in_person",
+            "applicant": {"national_id": "001099012345", "full_name": "Trần Thị Công Dân"},
+            "components": [{"component_id": self.component(0), "file_id": self.upload(&self.reception, "ban giay")}],
+        });
+        self.app
+            .post("/api/v1/dossiers", Some(&self.reception), body)
+            .ok(201)
+            .clone()
+    }
+
+    /// A procedure definition applied by `units`, otherwise like the World's own.
+    pub fn procedure_body(&self, code: &str, units: &[&str]) -> Value {
+        json!({
+            "code": code,
+            "name": "Chứng thực bản sao",
+            "field": "Chứng thực",
+            "level": "commune",
+            "processing_time": {"amount": 3, "unit": "working_days"},
+            "online_service": "full",
+            "components": [{"name": "Bản chính", "mandatory": true}],
+            "unit_ids": units,
+            "valid_from": "2020-01-01"
+        })
+    }
 }
