@@ -592,6 +592,9 @@ pub struct DossierQuery {
     /// Only open dossiers whose appointment has passed (not those waiting for a supplement).
     #[serde(default)]
     pub overdue: bool,
+    /// Only online dossiers still waiting at the desk past their 8-working-hour limit.
+    #[serde(default)]
+    pub reception_overdue: bool,
     /// Submitted at or after (RFC 3339).
     pub submitted_from: Option<DateTime<FixedOffset>>,
     /// Submitted before (RFC 3339).
@@ -641,6 +644,7 @@ async fn list_dossiers(
         received: (naive(q.received_from), naive(q.received_to)),
         due: (naive(q.due_from), naive(q.due_to)),
         overdue_at: q.overdue.then(|| now.naive_utc()),
+        reception_overdue_at: q.reception_overdue.then(|| now.naive_utc()),
     };
     let (rows, next) = state
         .db(move |conn| Ok(store::dossiers::list(conn, &scope, &filter, page)?))

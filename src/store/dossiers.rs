@@ -469,6 +469,8 @@ pub struct DossierFilter {
     /// Open dossiers whose appointment has passed at this instant (and are not waiting for a
     /// supplement).
     pub overdue_at: Option<NaiveDateTime>,
+    /// Online dossiers still waiting at the desk past their 8-working-hour limit at this instant.
+    pub reception_overdue_at: Option<NaiveDateTime>,
 }
 
 /// The states in which a received dossier's clock is running.
@@ -533,6 +535,11 @@ pub fn list(
         query = query
             .filter(dossiers::status.eq_any(running))
             .filter(dossiers::due_at.lt(at));
+    }
+    if let Some(at) = filter.reception_overdue_at {
+        query = query
+            .filter(dossiers::status.eq(Status::Submitted.as_str()))
+            .filter(dossiers::reception_due_at.lt(at));
     }
     if let Some(after) = page.after {
         query = query.filter(dossiers::id.gt(after));
