@@ -40,6 +40,8 @@ pub struct Config {
     pub working_hours: WorkingHours,
     /// The first administrator's password; generated and logged once when unset.
     pub admin_password: Option<String>,
+    /// The secret the payment gateway signs its callbacks with; online payment is off when unset.
+    pub payment_secret: Option<String>,
     pub db_pool_size: u32,
     /// Seconds a request waits for a database connection before a 503.
     pub db_wait_seconds: u64,
@@ -61,6 +63,7 @@ struct FileConfig {
     time_zone: Option<String>,
     working_hours: Option<String>,
     admin_password: Option<String>,
+    payment_secret: Option<String>,
     db_pool_size: Option<u32>,
     db_wait_seconds: Option<u64>,
     workers: Option<usize>,
@@ -84,6 +87,7 @@ impl Config {
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
             working_hours: WorkingHours::default(),
             admin_password: None,
+            payment_secret: None,
             db_pool_size: 10,
             db_wait_seconds: 5,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -120,6 +124,7 @@ impl Config {
         }
         config.jwt_secret = pick("MOTCUA_JWT_SECRET", file.jwt_secret);
         config.admin_password = pick("MOTCUA_ADMIN_PASSWORD", file.admin_password);
+        config.payment_secret = pick("MOTCUA_PAYMENT_SECRET", file.payment_secret);
         if let Some(tz) = pick("MOTCUA_TIME_ZONE", file.time_zone) {
             config.time_zone = tz
                 .parse()

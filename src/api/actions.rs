@@ -9,7 +9,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::dossiers::{respond, timing, view, visible_dossier, DossierView, ProvidedComponent};
+use super::dossiers::{
+    respond, timing, view, visible_dossier, Details, DossierView, ProvidedComponent,
+};
 use crate::auth::{policy, Principal};
 use crate::domain::accounts::Role;
 use crate::domain::lifecycle::Action;
@@ -19,6 +21,7 @@ use crate::id::Id;
 use crate::state::AppState;
 use crate::store;
 use crate::store::dossiers::Applied;
+use crate::store::fees::Payment;
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(act);
@@ -45,6 +48,9 @@ pub struct ActionInput {
     /// `supplement`: the components brought (uploaded files).
     #[validate(length(max = 50))]
     pub components: Option<Vec<ProvidedComponent>>,
+    /// `confirm_payment` at the counter: the number of the receipt given for the fee.
+    #[validate(length(min = 1, max = 100))]
+    pub receipt_number: Option<String>,
 }
 
 /// `If-Match: "<version>"` (quotes and a weak prefix are tolerated).
@@ -104,136 +110,158 @@ async fn act(
     let id = id.into_inner();
     let input = body.0;
     let config = state.config.clone();
-    let dossier = state
-        .db(move |conn| {
-            let dossier = visible_dossier(conn, &who, id)?;
-            if dossier.version != expected {
-                return Err(ApiError::precondition_failed());
-            }
-            let actor = policy::relation(conn, &who, &dossier)?;
-            let procedure = store::procedures::get(conn, dossier.procedure_id)?;
-            let mut request = Request {
-                note: input.note.clone(),
-                reason: input.reason.clone(),
-                missing_components: input.missing_components.clone().unwrap_or_default(),
-                specialist_id: input.specialist_id,
-                new_due_at: input.new_due_at.map(|t| t.with_timezone(&Utc)),
-                supplied_components: 0,
-                acting_account: Some(who.account_id),
-            };
-            // References in the request must be the procedure's components, the unit's
-            // specialists, the caller's files.
-            let unknown: Vec<&Id> = request
-                .missing_components
-                .iter()
-                .filter(|c| !procedure.components.iter().any(|pc| pc.id == **c))
-                .collect();
-            if !unknown.is_empty() {
-                return Err(ApiError::invalid_field(
-                    "missing_components",
-                    "unknown_component",
-                    "lists a component that is not the procedure's",
-                ));
-            }
-            if let Some(specialist) = input.specialist_id {
-                let ok = store::accounts::find(conn, specialist)?.is_some_and(|a| {
-                    a.role() == Role::Specialist
-                        && a.unit_id == Some(dossier.processing_unit_id)
-                        && !a.disabled
-                });
-                if !ok {
+    let dossier =
+        state
+            .db(move |conn| {
+                let dossier = visible_dossier(conn, &who, id)?;
+                if dossier.version != expected {
+                    return Err(ApiError::precondition_failed());
+                }
+                let actor = policy::relation(conn, &who, &dossier)?;
+                let procedure = store::procedures::get(conn, dossier.procedure_id)?;
+                let (charged, paid) = store::fees::balance(conn, dossier.id)?;
+                let mut request = Request {
+                    note: input.note.clone(),
+                    reason: input.reason.clone(),
+                    missing_components: input.missing_components.clone().unwrap_or_default(),
+                    specialist_id: input.specialist_id,
+                    new_due_at: input.new_due_at.map(|t| t.with_timezone(&Utc)),
+                    supplied_components: 0,
+                    acting_account: Some(who.account_id),
+                    amount_due: charged - paid,
+                    receipt_number: input.receipt_number.clone(),
+                };
+                // References in the request must be the procedure's components, the unit's
+                // specialists, the caller's files.
+                let unknown: Vec<&Id> = request
+                    .missing_components
+                    .iter()
+                    .filter(|c| !procedure.components.iter().any(|pc| pc.id == **c))
+                    .collect();
+                if !unknown.is_empty() {
                     return Err(ApiError::invalid_field(
-                        "specialist_id",
-                        "unknown_specialist",
-                        "is not an active specialist of the processing unit",
+                        "missing_components",
+                        "unknown_component",
+                        "lists a component that is not the procedure's",
                     ));
                 }
-            }
-            let supplied = match &input.components {
-                Some(list) if input.action == Action::Supplement => {
-                    supplied_components(conn, &procedure, list, who.account_id)?
+                if let Some(specialist) = input.specialist_id {
+                    let ok = store::accounts::find(conn, specialist)?.is_some_and(|a| {
+                        a.role() == Role::Specialist
+                            && a.unit_id == Some(dossier.processing_unit_id)
+                            && !a.disabled
+                    });
+                    if !ok {
+                        return Err(ApiError::invalid_field(
+                            "specialist_id",
+                            "unknown_specialist",
+                            "is not an active specialist of the processing unit",
+                        ));
+                    }
                 }
-                Some(_) => {
-                    return Err(ApiError::invalid_field(
-                        "components",
-                        "unexpected",
-                        "only a supplement brings components",
-                    ))
-                }
-                None => Vec::new(),
-            };
-            request.supplied_components = supplied.len();
-            let from = dossier
-                .created_at
-                .and_utc()
-                .with_timezone(&config.time_zone)
-                .date_naive();
-            let calendar = store::calendar::working_calendar(conn, &config, from)?;
-            let now = crate::db::now().and_utc();
-            let outcome = workflow::plan(
-                &dossier.facts(),
-                input.action,
-                actor,
-                &request,
-                &timing(&procedure),
-                &calendar,
-                now,
-            )
-            .map_err(refused)?;
-            let receiving = store::units::require(conn, dossier.receiving_unit_id)?;
-            let mut details = serde_json::Map::new();
-            if let Some(reason) = &input.reason {
-                details.insert("reason".into(), reason.clone().into());
-            }
-            if !request.missing_components.is_empty() {
-                details.insert(
-                    "missing_components".into(),
-                    serde_json::json!(request.missing_components),
-                );
-            }
-            if let Some(specialist) = input.specialist_id {
-                details.insert("specialist_id".into(), serde_json::json!(specialist));
-            }
-            if let Some(new_due) = request.new_due_at {
-                details.insert("new_due_at".into(), serde_json::json!(new_due));
-            }
-            if !supplied.is_empty() {
-                details.insert(
-                    "components".into(),
-                    serde_json::json!(supplied
-                        .iter()
-                        .map(|(c, f)| serde_json::json!({"component_id": c, "file_id": f}))
-                        .collect::<Vec<_>>()),
-                );
-            }
-            let (after, _event) = store::dossiers::apply(
-                conn,
-                &dossier,
-                Applied {
-                    action: input.action.as_str(),
-                    actor_id: who.account_id,
-                    note: input
-                        .note
-                        .map(|n| n.trim().to_string())
-                        .filter(|n| !n.is_empty()),
-                    details: serde_json::Value::Object(details),
-                    outcome,
-                    components: supplied,
-                    receiving_unit_code: receiving.code,
-                    tz: config.time_zone,
+                let supplied = match &input.components {
+                    Some(list) if input.action == Action::Supplement => {
+                        supplied_components(conn, &procedure, list, who.account_id)?
+                    }
+                    Some(_) => {
+                        return Err(ApiError::invalid_field(
+                            "components",
+                            "unexpected",
+                            "only a supplement brings components",
+                        ))
+                    }
+                    None => Vec::new(),
+                };
+                request.supplied_components = supplied.len();
+                let from = dossier
+                    .created_at
+                    .and_utc()
+                    .with_timezone(&config.time_zone)
+                    .date_naive();
+                let calendar = store::calendar::working_calendar(conn, &config, from)?;
+                let now = crate::db::now().and_utc();
+                let outcome = workflow::plan(
+                    &dossier.facts(),
+                    input.action,
+                    actor,
+                    &request,
+                    &timing(&procedure),
+                    &calendar,
                     now,
-                },
-            )?;
-            let components = store::dossiers::components(conn, id)?;
-            Ok((after, components, now))
-        })
-        .await?;
-    let (after, components, now) = dossier;
-    let view: DossierView = view(after, Some(components), now, state.config.time_zone);
+                )
+                .map_err(refused)?;
+                let mut details = serde_json::Map::new();
+                let receiving = store::units::require(conn, dossier.receiving_unit_id)?;
+                // Confirming a payment at the counter records it, for what is due.
+                let payment = (input.action == Action::ConfirmPayment && request.amount_due > 0)
+                    .then(|| Payment {
+                        id: Id::new(),
+                        dossier_id: dossier.id,
+                        amount: request.amount_due,
+                        method: "counter".to_string(),
+                        receipt_number: request.receipt_number.clone(),
+                        transaction_id: None,
+                        paid_at: now.naive_utc(),
+                        recorded_by: Some(who.account_id),
+                        created_at: now.naive_utc(),
+                    });
+                if let Some(number) = &request.receipt_number {
+                    details.insert("receipt_number".into(), number.clone().into());
+                }
+                if let Some(reason) = &input.reason {
+                    details.insert("reason".into(), reason.clone().into());
+                }
+                if !request.missing_components.is_empty() {
+                    details.insert(
+                        "missing_components".into(),
+                        serde_json::json!(request.missing_components),
+                    );
+                }
+                if let Some(specialist) = input.specialist_id {
+                    details.insert("specialist_id".into(), serde_json::json!(specialist));
+                }
+                if let Some(new_due) = request.new_due_at {
+                    details.insert("new_due_at".into(), serde_json::json!(new_due));
+                }
+                if !supplied.is_empty() {
+                    details.insert(
+                        "components".into(),
+                        serde_json::json!(supplied
+                            .iter()
+                            .map(|(c, f)| serde_json::json!({"component_id": c, "file_id": f}))
+                            .collect::<Vec<_>>()),
+                    );
+                }
+                let (after, _event) = store::dossiers::apply(
+                    conn,
+                    &dossier,
+                    Applied {
+                        action: input.action.as_str(),
+                        actor_id: Some(who.account_id),
+                        note: input
+                            .note
+                            .map(|n| n.trim().to_string())
+                            .filter(|n| !n.is_empty()),
+                        details: serde_json::Value::Object(details),
+                        outcome,
+                        components: supplied,
+                        payment,
+                        receiving_unit_code: receiving.code,
+                        tz: config.time_zone,
+                        now,
+                    },
+                )?;
+                let details = Details::load(conn, id)?;
+                Ok((after, details, now))
+            })
+            .await?;
+    let (after, details, now) = dossier;
+    let view: DossierView = view(after, Some(details), now, state.config.time_zone);
     Ok(respond(StatusCode::OK, &view))
 }
 
-fn refused(r: Refused) -> ApiError {
+/// The answer to a refused action.
+pub fn refused(r: Refused) -> ApiError {
     match r {
         Refused::Illegal(message) => ApiError::conflict("illegal_transition", message),
         Refused::NotAllowed(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", message),

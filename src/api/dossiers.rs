@@ -133,18 +133,40 @@ pub struct DossierView {
     /// The components provided (on single reads).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub components: Option<Vec<ComponentView>>,
+    /// The fee, frozen at submission, and its payments (on single reads).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fee: Option<super::fees::DossierFeeView>,
     /// Also sent as `ETag`; send it back as `If-Match` to act.
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+/// The details a single read shows besides the dossier row.
+pub struct Details {
+    pub components: Vec<DossierComponent>,
+    pub fee: super::fees::DossierFeeView,
+}
+
+impl Details {
+    pub fn load(conn: &mut DbConn, dossier: Id) -> Result<Details, ApiError> {
+        Ok(Details {
+            components: store::dossiers::components(conn, dossier)?,
+            fee: super::fees::dossier_fee(conn, dossier)?,
+        })
+    }
+}
+
 pub fn view(
     d: Dossier,
-    components: Option<Vec<DossierComponent>>,
+    details: Option<Details>,
     now: DateTime<Utc>,
     tz: chrono_tz::Tz,
 ) -> DossierView {
+    let (components, fee) = match details {
+        Some(details) => (Some(details.components), Some(details.fee)),
+        None => (None, None),
+    };
     let status = d.status();
     let channel = d.channel();
     let reception_due_at = d.reception_due_at.map(|t| t.and_utc());
@@ -193,6 +215,7 @@ pub fn view(
                 })
                 .collect()
         }),
+        fee,
         version: d.version,
         created_at: d.created_at.and_utc(),
         updated_at: d.updated_at.and_utc(),
@@ -332,8 +355,8 @@ async fn create_dossier(
             let tz = config.time_zone;
             let created = db::write(conn, |conn| {
                 let dossier = store::dossiers::insert(conn, intake)?;
-                let components = store::dossiers::components(conn, dossier.id)?;
-                let json = serde_json::to_string(&view(dossier, Some(components), now, tz))
+                let details = Details::load(conn, dossier.id)?;
+                let json = serde_json::to_string(&view(dossier, Some(details), now, tz))
                     .map_err(ApiError::internal)?;
                 if let Some(key) = &key {
                     idempotency::save(
@@ -570,7 +593,9 @@ fn intake(
         updated_at: at,
     };
     dossier.set_facts(&facts);
+    let lines = super::fees::quote(conn, &procedure, body.channel, today, processing_unit_id)?;
     Ok(Intake {
+        fees: super::fees::freeze(dossier.id, &lines),
         dossier,
         components,
         receiving_unit_code: receiving_unit.code,
@@ -680,16 +705,16 @@ async fn get_dossier(
     id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let (dossier, components) = state
+    let (dossier, details) = state
         .db(move |conn| {
             let dossier = visible_dossier(conn, &who, id)?;
-            let components = store::dossiers::components(conn, id)?;
-            Ok((dossier, components))
+            let details = Details::load(conn, id)?;
+            Ok((dossier, details))
         })
         .await?;
     let view = view(
         dossier,
-        Some(components),
+        Some(details),
         chrono::Utc::now(),
         state.config.time_zone,
     );
@@ -880,7 +905,8 @@ async fn receipt(
     }
 }
 
-fn escape(text: &str) -> String {
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -6,6 +6,7 @@ pub mod actions;
 pub mod calendar;
 pub mod dossiers;
 pub mod extract;
+pub mod fees;
 pub mod files;
 pub mod health;
 pub mod middleware;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(files::configure)
             .configure(dossiers::configure)
             .configure(actions::configure)
+            .configure(fees::configure)
             .configure(public::configure),
     );
 }

@@ -99,6 +99,56 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    fee_policies (id) {
+        id -> Binary,
+        name -> Text,
+        legal_basis -> Text,
+        valid_from -> Date,
+        valid_to -> Nullable<Date>,
+        channel -> Nullable<Text>,
+        effect -> Text,
+        amount -> BigInt,
+        stacking -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    fee_policy_targets (policy_id, kind, value) {
+        policy_id -> Binary,
+        kind -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    dossier_fees (dossier_id, position) {
+        dossier_id -> Binary,
+        position -> Integer,
+        fee_item_id -> Binary,
+        name -> Text,
+        base_amount -> BigInt,
+        charged_amount -> BigInt,
+        policies -> Text,
+    }
+}
+
+diesel::table! {
+    dossier_payments (id) {
+        id -> Binary,
+        dossier_id -> Binary,
+        amount -> BigInt,
+        method -> Text,
+        receipt_number -> Nullable<Text>,
+        transaction_id -> Nullable<Text>,
+        paid_at -> Timestamp,
+        recorded_by -> Nullable<Binary>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> units (unit_id));
 diesel::joinable!(procedure_components -> procedures (procedure_id));
 diesel::joinable!(procedure_fees -> procedures (procedure_id));
@@ -232,4 +282,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     dossier_events,
     dossier_ratings,
     idempotency_keys,
+    fee_policies,
+    fee_policy_targets,
+    dossier_fees,
+    dossier_payments,
 );

@@ -73,13 +73,17 @@ pub struct Context<'a> {
 impl<Id> Policy<Id> {
     /// Whether the policy covers the fee item `item_name` (folded) in `context`.
     pub fn covers(&self, context: &Context<'_>, item_name: &str) -> bool {
-        let any = |list: &[String], hit: &dyn Fn(&String) -> bool| list.is_empty() || list.iter().any(hit);
+        let any = |list: &[String], hit: &dyn Fn(&String) -> bool| {
+            list.is_empty() || list.iter().any(hit)
+        };
         self.valid_from <= context.date
             && self.valid_to.is_none_or(|to| context.date <= to)
             && self.channel.is_none_or(|c| c == context.channel)
             && any(&self.procedures, &|code| code == context.procedure_code)
             && any(&self.fields, &|field| field == context.field)
-            && any(&self.units, &|path| context.unit_path.starts_with(path.as_str()))
+            && any(&self.units, &|path| {
+                context.unit_path.starts_with(path.as_str())
+            })
             && any(&self.fee_items, &|name| name == item_name)
     }
 }
@@ -171,7 +175,10 @@ mod tests {
     fn quang_ngai_halves_fees_online_only() {
         let policies = [policy(1, Effect::Percent(50))];
         let online = charge(8000, "le phi", &context(Channel::Online), &policies);
-        assert_eq!((online.charged, online.discount(), online.policies), (4000, 4000, vec![1]));
+        assert_eq!(
+            (online.charged, online.discount(), online.policies),
+            (4000, 4000, vec![1])
+        );
         let desk = charge(8000, "le phi", &context(Channel::InPerson), &policies);
         assert_eq!((desk.charged, desk.policies), (8000, vec![]));
     }
@@ -206,7 +213,12 @@ mod tests {
         let best = charge(20000, "le phi", &ctx, &[half.clone(), minus_5000.clone()]);
         assert_eq!((best.charged, best.policies), (10000, vec![1]));
         // A stacking 90% policy applies on top: 10,000 × 90% = 9,000.
-        let stacked = charge(20000, "le phi", &ctx, &[half, minus_5000, stacking_10.clone()]);
+        let stacked = charge(
+            20000,
+            "le phi",
+            &ctx,
+            &[half, minus_5000, stacking_10.clone()],
+        );
         assert_eq!((stacked.charged, stacked.policies), (9000, vec![1, 3]));
         // Alone, it applies on the base.
         let alone = charge(20000, "le phi", &ctx, &[stacking_10]);
@@ -219,19 +231,111 @@ mod tests {
         let base = policy(1, Effect::Percent(0));
         let cases: Vec<(&str, Policy<u32>, bool)> = vec![
             ("no target: everything", base.clone(), true),
-            ("the procedure listed", Policy { procedures: vec!["1.001193.000.00.00.H55".into()], ..base.clone() }, true),
-            ("another procedure", Policy { procedures: vec!["2.000001".into()], ..base.clone() }, false),
-            ("the field", Policy { fields: vec!["ho tich".into()], ..base.clone() }, true),
-            ("a parent unit", Policy { units: vec!["/aa/".into()], ..base.clone() }, true),
-            ("another unit", Policy { units: vec!["/cc/".into()], ..base.clone() }, false),
-            ("the fee item", Policy { fee_items: vec!["le phi".into()], ..base.clone() }, true),
-            ("another fee item", Policy { fee_items: vec!["phi tham dinh".into()], ..base.clone() }, false),
-            ("field matches, unit does not", Policy { fields: vec!["ho tich".into()], units: vec!["/cc/".into()], ..base.clone() }, false),
-            ("not yet valid", Policy { valid_from: d("2027-01-01"), ..base.clone() }, false),
-            ("expired", Policy { valid_to: Some(d("2026-11-22")), ..base.clone() }, false),
-            ("last valid day", Policy { valid_to: Some(d("2026-11-23")), ..base.clone() }, true),
-            ("any channel", Policy { channel: None, ..base.clone() }, true),
-            ("desk only", Policy { channel: Some(Channel::InPerson), ..base.clone() }, false),
+            (
+                "the procedure listed",
+                Policy {
+                    procedures: vec!["1.001193.000.00.00.H55".into()],
+                    ..base.clone()
+                },
+                true,
+            ),
+            (
+                "another procedure",
+                Policy {
+                    procedures: vec!["2.000001".into()],
+                    ..base.clone()
+                },
+                false,
+            ),
+            (
+                "the field",
+                Policy {
+                    fields: vec!["ho tich".into()],
+                    ..base.clone()
+                },
+                true,
+            ),
+            (
+                "a parent unit",
+                Policy {
+                    units: vec!["/aa/".into()],
+                    ..base.clone()
+                },
+                true,
+            ),
+            (
+                "another unit",
+                Policy {
+                    units: vec!["/cc/".into()],
+                    ..base.clone()
+                },
+                false,
+            ),
+            (
+                "the fee item",
+                Policy {
+                    fee_items: vec!["le phi".into()],
+                    ..base.clone()
+                },
+                true,
+            ),
+            (
+                "another fee item",
+                Policy {
+                    fee_items: vec!["phi tham dinh".into()],
+                    ..base.clone()
+                },
+                false,
+            ),
+            (
+                "field matches, unit does not",
+                Policy {
+                    fields: vec!["ho tich".into()],
+                    units: vec!["/cc/".into()],
+                    ..base.clone()
+                },
+                false,
+            ),
+            (
+                "not yet valid",
+                Policy {
+                    valid_from: d("2027-01-01"),
+                    ..base.clone()
+                },
+                false,
+            ),
+            (
+                "expired",
+                Policy {
+                    valid_to: Some(d("2026-11-22")),
+                    ..base.clone()
+                },
+                false,
+            ),
+            (
+                "last valid day",
+                Policy {
+                    valid_to: Some(d("2026-11-23")),
+                    ..base.clone()
+                },
+                true,
+            ),
+            (
+                "any channel",
+                Policy {
+                    channel: None,
+                    ..base.clone()
+                },
+                true,
+            ),
+            (
+                "desk only",
+                Policy {
+                    channel: Some(Channel::InPerson),
+                    ..base.clone()
+                },
+                false,
+            ),
         ];
         for (what, policy, expected) in cases {
             assert_eq!(policy.covers(&ctx, "le phi"), expected, "{what}");

@@ -104,16 +104,19 @@ pub enum Actor {
     Specialist,
     /// A leader of the processing unit (or of a unit above it).
     Leader,
+    /// The service itself, on a payment gateway's signed callback.
+    System,
     /// Anyone else who may see the dossier (a supervisor, an official of the other unit).
     Other,
 }
 
 impl Actor {
-    pub const ALL: [Actor; 5] = [
+    pub const ALL: [Actor; 6] = [
         Actor::Applicant,
         Actor::Reception,
         Actor::Specialist,
         Actor::Leader,
+        Actor::System,
         Actor::Other,
     ];
 }
@@ -155,9 +158,10 @@ pub fn decide(status: Status, action: Action, actor: Actor) -> Result<Next, Refu
         (A::Transfer, S::Received) => (&[W::Reception], Next::To(S::Processing)),
         (A::Assign, S::Processing) => (&[W::Leader], Next::Stay),
         (A::RequestPayment, S::Processing) => (&[W::Specialist], Next::To(S::AwaitingPayment)),
-        (A::ConfirmPayment, S::AwaitingPayment) => {
-            (&[W::Reception, W::Specialist], Next::To(S::Processing))
-        }
+        (A::ConfirmPayment, S::AwaitingPayment) => (
+            &[W::Reception, W::Specialist, W::System],
+            Next::To(S::Processing),
+        ),
         (A::SubmitDraft, S::Processing) => (&[W::Specialist], Next::Stay),
         (A::Approve, S::Processing) => (&[W::Leader], Next::To(S::Processed)),
         (A::Apology, S::Received | S::Processing | S::SupplementRequested | S::AwaitingPayment) => {
@@ -260,6 +264,12 @@ mod tests {
                 S::AwaitingPayment,
                 A::ConfirmPayment,
                 W::Specialist,
+                Next::To(S::Processing),
+            ),
+            (
+                S::AwaitingPayment,
+                A::ConfirmPayment,
+                W::System,
                 Next::To(S::Processing),
             ),
             (S::Processing, A::SubmitDraft, W::Specialist, Next::Stay),

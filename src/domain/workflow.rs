@@ -91,6 +91,10 @@ pub struct Request {
     pub supplied_components: usize,
     /// The account acting (a draft comes from the specialist the dossier is assigned to).
     pub acting_account: Option<Id>,
+    /// What the applicant still owes, in VND.
+    pub amount_due: i64,
+    /// `confirm_payment` at the counter: the number of the receipt given.
+    pub receipt_number: Option<String>,
 }
 
 /// The control sheet's judgement of the step an action closed.
@@ -243,7 +247,22 @@ pub fn plan(
         Action::ReturnResult => {
             f.finished_at = f.finished_at.or(Some(now));
         }
-        Action::Transfer | Action::RequestPayment | Action::ConfirmPayment => {}
+        Action::RequestPayment => {
+            if request.amount_due <= 0 {
+                return Err(Refused::Illegal(
+                    "nothing is due: the fee is waived or already paid".into(),
+                ));
+            }
+        }
+        Action::ConfirmPayment => {
+            if actor != Actor::System && blank(&request.receipt_number) {
+                return Err(invalid(
+                    "receipt_number",
+                    "give the number of the receipt issued at the counter",
+                ));
+            }
+        }
+        Action::Transfer => {}
     }
     f.status = match next {
         Next::To(status) => status,

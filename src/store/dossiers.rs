@@ -215,6 +215,24 @@ fn visible<'a>(conn: &mut DbConn, query: Boxed<'a>, scope: &Scope) -> QueryResul
     })
 }
 
+/// Takes the dossier's row lock until the transaction ends (PostgreSQL; SQLite's write
+/// transactions already exclude each other), so that checks made after it see a settled row.
+pub fn lock(conn: &mut DbConn, id: Id) -> QueryResult<()> {
+    diesel::update(dossiers::table.find(id))
+        .set(dossiers::version.eq(dossiers::version))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A dossier, whoever asks (for the service's own work, such as payment callbacks).
+pub fn find(conn: &mut DbConn, id: Id) -> QueryResult<Option<Dossier>> {
+    dossiers::table
+        .find(id)
+        .select(Dossier::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// A dossier that `scope` may see; `None` when it does not exist or may not be seen.
 pub fn find_visible(conn: &mut DbConn, id: Id, scope: &Scope) -> QueryResult<Option<Dossier>> {
     let query = dossiers::table
@@ -228,6 +246,8 @@ pub fn find_visible(conn: &mut DbConn, id: Id, scope: &Scope) -> QueryResult<Opt
 pub struct Intake {
     pub dossier: Dossier,
     pub components: Vec<(Id, Option<Id>)>,
+    /// The fee, computed at intake and frozen.
+    pub fees: Vec<super::fees::DossierFee>,
     /// The receiving unit's code, for the dossier code when it starts received.
     pub receiving_unit_code: String,
     pub tz: chrono_tz::Tz,
@@ -244,6 +264,7 @@ pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
     let Intake {
         mut dossier,
         components,
+        fees,
         receiving_unit_code,
         tz,
     } = intake;
@@ -269,6 +290,7 @@ pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
             })
             .execute(conn)?;
     }
+    super::fees::freeze(conn, &fees)?;
     let (action, details) = match dossier.received_at {
         Some(_) => ("record", serde_json::json!({"code": dossier.code})),
         None => ("submit", serde_json::json!({})),
@@ -332,12 +354,15 @@ fn insert_event(conn: &mut DbConn, event: Event) -> QueryResult<()> {
 /// An action to record: its planned outcome and what goes into the history.
 pub struct Applied<'a> {
     pub action: &'a str,
-    pub actor_id: Id,
+    /// `None` when the service acts by itself (a payment callback).
+    pub actor_id: Option<Id>,
     pub note: Option<String>,
     pub details: serde_json::Value,
     pub outcome: Outcome,
     /// Components the action brings (a supplement): (component, file).
     pub components: Vec<(Id, Id)>,
+    /// A payment the action records.
+    pub payment: Option<super::fees::Payment>,
     pub receiving_unit_code: String,
     pub tz: chrono_tz::Tz,
     pub now: DateTime<Utc>,
@@ -351,7 +376,16 @@ pub fn apply(
     before: &Dossier,
     applied: Applied<'_>,
 ) -> StoreResult<(Dossier, Event)> {
-    db::write(conn, |conn| {
+    db::write(conn, |conn| apply_within(conn, before, applied))
+}
+
+/// [`apply`] inside a write transaction the caller holds.
+pub fn apply_within(
+    conn: &mut DbConn,
+    before: &Dossier,
+    applied: Applied<'_>,
+) -> StoreResult<(Dossier, Event)> {
+    {
         let mut after = before.clone();
         after.set_facts(&applied.outcome.facts);
         after.version = before.version + 1;
@@ -394,6 +428,9 @@ pub fn apply(
         if updated == 0 {
             return Err(StoreError::Stale);
         }
+        if let Some(payment) = &applied.payment {
+            super::fees::record_payment(conn, payment)?;
+        }
         for (component_id, file_id) in &applied.components {
             diesel::delete(
                 dossier_components::table
@@ -424,7 +461,7 @@ pub fn apply(
             dossier_id: before.id,
             seq: seq.unwrap_or(0) + 1,
             action: applied.action.to_string(),
-            actor_id: Some(applied.actor_id),
+            actor_id: applied.actor_id,
             from_status: Some(before.status.clone()),
             to_status: after.status.clone(),
             note: applied.note,
@@ -436,7 +473,7 @@ pub fn apply(
         };
         insert_event(conn, event.clone())?;
         Ok((after, event))
-    })
+    }
 }
 
 pub fn events(conn: &mut DbConn, dossier: Id) -> QueryResult<Vec<Event>> {

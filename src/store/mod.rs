@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod dossiers;
+pub mod fees;
 pub mod files;
 pub mod idempotency;
 pub mod procedures;

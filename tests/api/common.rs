@@ -408,3 +408,84 @@ impl TestApp {
         )
     }
 }
+
+impl TestApp {
+    /// The service's data folder (uploaded files live under its `files/`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// Like [`TestApp::send_with`], but returns every response header (names in lower case).
+    pub fn send_with_headers(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<(&str, Vec<u8>)>,
+    ) -> (Answer, Vec<(String, String)>) {
+        let url = format!("{}{}", self.base, path);
+        let mut request = ureq::http::Request::builder().method(method).uri(&url);
+        if let Some(t) = token {
+            request = request.header("Authorization", format!("Bearer {t}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let result = match body {
+            Some((content_type, bytes)) => self.agent.run(
+                request
+                    .header("Content-Type", content_type)
+                    .body(bytes)
+                    .unwrap(),
+            ),
+            None => self.agent.run(request.body(()).unwrap()),
+        };
+        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let all: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_ascii_lowercase(),
+                    value.to_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let header = |name: &str| all.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
+        let content_type = header("content-type").unwrap_or_default();
+        let request_id = header("x-request-id");
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (
+            Answer {
+                status,
+                content_type,
+                request_id,
+                body,
+                text,
+            },
+            all,
+        )
+    }
+}
+
+/// A multipart/form-data body of `parts` (form field name, file name, bytes); returns the
+/// content type (with its boundary) and the body.
+pub fn multipart(parts: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "motcua-form-boundary";
+    let mut body = Vec::new();
+    for (name, file_name, bytes) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}

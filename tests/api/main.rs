@@ -5,7 +5,10 @@ mod common;
 
 mod auth;
 mod calendar;
+mod dossier_access;
+mod dossier_rules;
 mod dossiers;
+mod fees;
 mod foundation;
 mod procedures;
 mod schema;
