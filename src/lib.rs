@@ -11,6 +11,7 @@ pub mod error;
 pub mod id;
 pub mod openapi;
 pub mod ratelimit;
+pub mod signing;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -149,6 +149,58 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    documents (id) {
+        id -> Binary,
+        owner_national_id -> Text,
+        kind -> Text,
+        title -> Text,
+        issuing_unit_id -> Nullable<Binary>,
+        issued_on -> Date,
+        valid_until -> Nullable<Date>,
+        sha256 -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        code -> Nullable<Text>,
+        result_number -> Nullable<Text>,
+        procedure_id -> Nullable<Binary>,
+        source_dossier_id -> Nullable<Binary>,
+        source_component_id -> Nullable<Binary>,
+        signature -> Nullable<Text>,
+        signing_key_id -> Nullable<Binary>,
+        digitized_by -> Nullable<Binary>,
+        digitized_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_signing_keys (id) {
+        id -> Binary,
+        unit_id -> Binary,
+        public_key -> Text,
+        secret_key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dossier_results (dossier_id) {
+        dossier_id -> Binary,
+        file_id -> Binary,
+        attached_by -> Binary,
+        attached_at -> Timestamp,
+        document_id -> Nullable<Binary>,
+    }
+}
+
+diesel::table! {
+    digitization_plans (unit_id, period) {
+        unit_id -> Binary,
+        period -> Text,
+        planned -> BigInt,
+    }
+}
+
 diesel::joinable!(accounts -> units (unit_id));
 diesel::joinable!(procedure_components -> procedures (procedure_id));
 diesel::joinable!(procedure_fees -> procedures (procedure_id));
@@ -219,6 +271,7 @@ diesel::table! {
         component_id -> Binary,
         file_id -> Nullable<Binary>,
         added_at -> Timestamp,
+        document_id -> Nullable<Binary>,
     }
 }
 
@@ -286,4 +339,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     fee_policy_targets,
     dossier_fees,
     dossier_payments,
+    documents,
+    unit_signing_keys,
+    dossier_results,
+    digitization_plans,
 );

@@ -42,6 +42,7 @@ pub mod accounts;
 pub mod calendar;
 pub mod codes;
 pub mod deadline;
+pub mod documents;
 pub mod fees;
 pub mod lifecycle;
 pub mod procedures;
