@@ -6,13 +6,18 @@ use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 pub fn generate() -> (String, String) {
     let secret: [u8; 32] = rand::random();
     let key = SigningKey::from_bytes(&secret);
-    (hex::encode(key.verifying_key().to_bytes()), hex::encode(secret))
+    (
+        hex::encode(key.verifying_key().to_bytes()),
+        hex::encode(secret),
+    )
 }
 
 /// Signs `message` with a hex secret key; the signature is hex.
 pub fn sign(secret_hex: &str, message: &[u8]) -> Option<String> {
     let secret: [u8; 32] = hex::decode(secret_hex).ok()?.try_into().ok()?;
-    Some(hex::encode(SigningKey::from_bytes(&secret).sign(message).to_bytes()))
+    Some(hex::encode(
+        SigningKey::from_bytes(&secret).sign(message).to_bytes(),
+    ))
 }
 
 /// Whether `signature_hex` is the signature of `message` by the hex public key.
@@ -34,10 +39,22 @@ mod tests {
     fn signs_and_verifies() {
         let (public, secret) = super::generate();
         let signature = super::sign(&secret, b"motcua-result:A-KQ1:abc").unwrap();
-        assert!(super::verify(&public, b"motcua-result:A-KQ1:abc", &signature));
-        assert!(!super::verify(&public, b"motcua-result:A-KQ1:abd", &signature));
+        assert!(super::verify(
+            &public,
+            b"motcua-result:A-KQ1:abc",
+            &signature
+        ));
+        assert!(!super::verify(
+            &public,
+            b"motcua-result:A-KQ1:abd",
+            &signature
+        ));
         let (other, _) = super::generate();
-        assert!(!super::verify(&other, b"motcua-result:A-KQ1:abc", &signature));
+        assert!(!super::verify(
+            &other,
+            b"motcua-result:A-KQ1:abc",
+            &signature
+        ));
         assert!(!super::verify(&public, b"x", "zz"));
     }
 }

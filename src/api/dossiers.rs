@@ -15,6 +15,7 @@ use crate::db::{self, DbConn};
 use crate::domain::accounts::Role;
 use crate::domain::codes::{NationalId, PhoneNumber};
 use crate::domain::deadline;
+use crate::domain::documents::is_valid as is_document_valid;
 use crate::domain::lifecycle::{Channel, Status};
 use crate::domain::procedures::{is_valid_on, OnlineService};
 use crate::domain::rating::Satisfaction;
@@ -25,7 +26,7 @@ use crate::id::Id;
 use crate::state::AppState;
 use crate::store;
 use crate::store::dossiers::{
-    Dossier, DossierComponent, DossierFilter, Event, Intake, Rating, Scope,
+    Dossier, DossierComponent, DossierFilter, Event, Intake, Provided, Rating, Scope,
 };
 use crate::store::idempotency;
 use crate::store::procedures::ProcedureDetail;
@@ -64,6 +65,9 @@ pub struct ProvidedComponent {
     pub component_id: Id,
     /// A file the caller uploaded.
     pub file_id: Option<Id>,
+    /// Instead of a file: a valid document of the applicant's store (where the component accepts
+    /// a digitized copy).
+    pub document_id: Option<Id>,
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
@@ -89,6 +93,8 @@ pub struct CreateDossier {
 pub struct ComponentView {
     pub component_id: Id,
     pub file_id: Option<Id>,
+    /// A stored document reused instead of an upload.
+    pub document_id: Option<Id>,
     pub added_at: DateTime<Utc>,
 }
 
@@ -211,6 +217,7 @@ pub fn view(
                 .map(|c| ComponentView {
                     component_id: c.component_id,
                     file_id: c.file_id,
+                    document_id: c.document_id,
                     added_at: c.added_at.and_utc(),
                 })
                 .collect()
@@ -246,32 +253,84 @@ pub fn scope_of(who: &Principal) -> Result<Scope, ApiError> {
     policy::dossier_scope(who).ok_or_else(ApiError::forbidden)
 }
 
-/// Checks the provided components against the procedure and the caller's uploads.
-fn check_components(
+/// Who provides components, for whom.
+pub struct Provider<'a> {
+    /// The caller: files must be theirs.
+    pub uploader: Id,
+    /// The applicant: reused documents must be theirs.
+    pub applicant_national_id: &'a str,
+    /// A citizen may reuse only their own documents, even for another applicant.
+    pub caller_national_id: Option<&'a str>,
+    pub today: chrono::NaiveDate,
+}
+
+/// Checks provided components against the procedure: each a component of it, once, with either a
+/// file the caller uploaded or a valid document of the applicant's store that the component
+/// accepts as a digitized copy. Someone else's or an unknown document answers 404.
+pub fn check_components(
     conn: &mut DbConn,
     procedure: &ProcedureDetail,
     provided: &[ProvidedComponent],
-    uploader: Id,
-) -> Result<Vec<(Id, Option<Id>)>, ApiError> {
+    by: &Provider<'_>,
+) -> Result<Vec<Provided>, ApiError> {
+    let file_ids: Vec<Id> = provided.iter().filter_map(|c| c.file_id).collect();
+    let owned = store::files::owned(conn, by.uploader, &file_ids)?;
+    let document_ids: Vec<Id> = provided.iter().filter_map(|c| c.document_id).collect();
+    let documents = store::documents::many(conn, &document_ids)?;
     let mut errors = Vec::new();
     let mut seen = std::collections::HashSet::new();
     for (i, c) in provided.iter().enumerate() {
-        let known = procedure
+        let component = procedure
             .components
             .iter()
-            .any(|pc| pc.id == c.component_id);
-        let problem = if !known {
-            Some(("unknown_component", "is not a component of this procedure"))
-        } else if !seen.insert(c.component_id) {
-            Some(("duplicate", "is listed twice"))
-        } else if c.file_id.is_none() {
-            Some(("required", "needs a file_id"))
-        } else {
-            None
+            .find(|pc| pc.id == c.component_id);
+        let problem = match (component, c.file_id, c.document_id) {
+            (None, _, _) => Some((
+                "",
+                "unknown_component",
+                "is not a component of this procedure",
+            )),
+            _ if !seen.insert(c.component_id) => Some(("", "duplicate", "is listed twice")),
+            (_, None, None) | (_, Some(_), Some(_)) => {
+                Some(("", "required", "needs either a file_id or a document_id"))
+            }
+            (_, Some(file), None) if !owned.iter().any(|f| f.id == file) => Some((
+                ".file_id",
+                "unknown_file",
+                "names a file you did not upload",
+            )),
+            (Some(pc), None, Some(document)) => {
+                let found = documents.iter().find(|d| {
+                    d.id == document
+                        && d.owner_national_id == by.applicant_national_id
+                        && by
+                            .caller_national_id
+                            .is_none_or(|me| me == d.owner_national_id)
+                });
+                let Some(found) = found else {
+                    return Err(ApiError::not_found("Document"));
+                };
+                if !pc.digitized_copy_accepted {
+                    Some((
+                        ".document_id",
+                        "copy_not_accepted",
+                        "does not accept a digitized copy: upload the paper's scan",
+                    ))
+                } else if !is_document_valid(found.valid_until, by.today) {
+                    Some((
+                        ".document_id",
+                        "expired_document",
+                        "names a document whose validity has ended",
+                    ))
+                } else {
+                    None
+                }
+            }
+            _ => None,
         };
-        if let Some((code, message)) = problem {
+        if let Some((suffix, code, message)) = problem {
             errors.push(FieldError {
-                field: format!("components[{i}]"),
+                field: format!("components[{i}]{suffix}"),
                 code: code.to_string(),
                 message: format!("component {} {message}", c.component_id),
             });
@@ -280,23 +339,13 @@ fn check_components(
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
-    let file_ids: Vec<Id> = provided.iter().filter_map(|c| c.file_id).collect();
-    let owned = store::files::owned(conn, uploader, &file_ids)?;
-    for (i, c) in provided.iter().enumerate() {
-        if !owned.iter().any(|f| Some(f.id) == c.file_id) {
-            errors.push(FieldError {
-                field: format!("components[{i}].file_id"),
-                code: "unknown_file".to_string(),
-                message: "is not a file you uploaded".to_string(),
-            });
-        }
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
     Ok(provided
         .iter()
-        .map(|c| (c.component_id, c.file_id))
+        .map(|c| Provided {
+            component_id: c.component_id,
+            file_id: c.file_id,
+            document_id: c.document_id,
+        })
         .collect())
 }
 
@@ -526,12 +575,22 @@ fn intake(
             .map(|a| a.id)
     };
     // Components: online, every mandatory one must be there.
-    let components = check_components(conn, &procedure, &body.components, who.account_id)?;
+    let components = check_components(
+        conn,
+        &procedure,
+        &body.components,
+        &Provider {
+            uploader: who.account_id,
+            applicant_national_id: national_id.as_str(),
+            caller_national_id: online.then_some(caller.national_id.as_deref().unwrap_or("")),
+            today,
+        },
+    )?;
     if online {
         let missing: Vec<FieldError> = procedure
             .components
             .iter()
-            .filter(|pc| pc.mandatory && !components.iter().any(|(id, _)| *id == pc.id))
+            .filter(|pc| pc.mandatory && !components.iter().any(|c| c.component_id == pc.id))
             .map(|pc| FieldError {
                 field: "components".to_string(),
                 code: "missing_component".to_string(),

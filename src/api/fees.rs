@@ -881,6 +881,7 @@ fn resume_after_payment(
             outcome,
             components: Vec::new(),
             payment: Some(payment),
+            also: None,
             receiving_unit_code: receiving.code,
             tz: config.time_zone,
             now,

@@ -60,7 +60,9 @@ pub fn parse_periods(text: &str) -> Result<Vec<Period>, String> {
             if s.is_empty() {
                 Ok(None)
             } else {
-                s.parse().map(Some).map_err(|_| format!("{s:?} is not a year"))
+                s.parse()
+                    .map(Some)
+                    .map_err(|_| format!("{s:?} is not a year"))
             }
         };
         let period = Period {
@@ -119,14 +121,24 @@ mod tests {
         }
         let gaps = parse_periods("2010-2019,2022-").unwrap();
         assert_eq!(period_of(&gaps, d("2021-01-01")), None);
-        for bad in ["", "2010", "2019-2010", "2010-2019,2015-2020", "-2009,-2010", "x-2010"] {
+        for bad in [
+            "",
+            "2010",
+            "2019-2010",
+            "2010-2019,2015-2020",
+            "-2009,-2010",
+            "x-2010",
+        ] {
             assert!(parse_periods(bad).is_err(), "{bad:?}");
         }
     }
 
     #[test]
     fn codes_validity_and_messages() {
-        assert_eq!(result_code("000.00.12.H30-261123-0001", 1), "000.00.12.H30-261123-0001-KQ1");
+        assert_eq!(
+            result_code("000.00.12.H30-261123-0001", 1),
+            "000.00.12.H30-261123-0001-KQ1"
+        );
         assert!(is_valid(None, d("2026-11-23")));
         assert!(is_valid(Some(d("2026-11-23")), d("2026-11-23")));
         assert!(!is_valid(Some(d("2026-11-22")), d("2026-11-23")));

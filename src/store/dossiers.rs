@@ -147,7 +147,34 @@ pub struct DossierComponent {
     pub component_id: Id,
     pub file_id: Option<Id>,
     pub added_at: NaiveDateTime,
+    /// A document of the applicant's store reused instead of an upload.
+    pub document_id: Option<Id>,
 }
+
+/// A component provided: an uploaded file, or a stored document reused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Provided {
+    pub component_id: Id,
+    pub file_id: Option<Id>,
+    pub document_id: Option<Id>,
+}
+
+fn component_row(dossier: Id, provided: &Provided, at: NaiveDateTime) -> DossierComponent {
+    DossierComponent {
+        dossier_id: dossier,
+        component_id: provided.component_id,
+        file_id: provided.file_id,
+        added_at: at,
+        document_id: provided.document_id,
+    }
+}
+
+/// Work an action does besides its own changes, in the same transaction (attaching or issuing a
+/// result); it returns fields for the history entry.
+pub type Also<'a> = Box<
+    dyn FnOnce(&mut DbConn, &Dossier) -> StoreResult<serde_json::Map<String, serde_json::Value>>
+        + 'a,
+>;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = dossier_events)]
@@ -245,7 +272,7 @@ pub fn find_visible(conn: &mut DbConn, id: Id, scope: &Scope) -> QueryResult<Opt
 /// A new dossier, its components and the event that created it.
 pub struct Intake {
     pub dossier: Dossier,
-    pub components: Vec<(Id, Option<Id>)>,
+    pub components: Vec<Provided>,
     /// The fee, computed at intake and frozen.
     pub fees: Vec<super::fees::DossierFee>,
     /// The receiving unit's code, for the dossier code when it starts received.
@@ -280,14 +307,9 @@ pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
     diesel::insert_into(dossiers::table)
         .values(&dossier)
         .execute(conn)?;
-    for (component_id, file_id) in &components {
+    for provided in &components {
         diesel::insert_into(dossier_components::table)
-            .values(DossierComponent {
-                dossier_id: dossier.id,
-                component_id: *component_id,
-                file_id: *file_id,
-                added_at: dossier.created_at,
-            })
+            .values(component_row(dossier.id, provided, dossier.created_at))
             .execute(conn)?;
     }
     super::fees::freeze(conn, &fees)?;
@@ -360,7 +382,9 @@ pub struct Applied<'a> {
     pub details: serde_json::Value,
     pub outcome: Outcome,
     /// Components the action brings (a supplement): (component, file).
-    pub components: Vec<(Id, Id)>,
+    pub components: Vec<Provided>,
+    /// Other work of the action, in the same transaction.
+    pub also: Option<Also<'a>>,
     /// A payment the action records.
     pub payment: Option<super::fees::Payment>,
     pub receiving_unit_code: String,
@@ -431,28 +455,29 @@ pub fn apply_within(
         if let Some(payment) = &applied.payment {
             super::fees::record_payment(conn, payment)?;
         }
-        for (component_id, file_id) in &applied.components {
+        for provided in &applied.components {
             diesel::delete(
                 dossier_components::table
                     .filter(dossier_components::dossier_id.eq(before.id))
-                    .filter(dossier_components::component_id.eq(component_id)),
+                    .filter(dossier_components::component_id.eq(provided.component_id)),
             )
             .execute(conn)?;
             diesel::insert_into(dossier_components::table)
-                .values(DossierComponent {
-                    dossier_id: before.id,
-                    component_id: *component_id,
-                    file_id: Some(*file_id),
-                    added_at: after.updated_at,
-                })
+                .values(component_row(before.id, provided, after.updated_at))
                 .execute(conn)?;
+        }
+        let mut details = applied.details;
+        if let Some(also) = applied.also {
+            let extra = also(conn, &after)?;
+            if let Some(map) = details.as_object_mut() {
+                map.extend(extra);
+            }
         }
         let seq: Option<i32> = dossier_events::table
             .filter(dossier_events::dossier_id.eq(before.id))
             .select(diesel::dsl::max(dossier_events::seq))
             .first(conn)?;
         let step = applied.outcome.step.as_ref();
-        let mut details = applied.details;
         if applied.outcome.assign_code {
             details["code"] = serde_json::json!(after.code);
         }

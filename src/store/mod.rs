@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod calendar;
+pub mod documents;
 pub mod dossiers;
 pub mod fees;
 pub mod files;

@@ -350,7 +350,11 @@ fn a_second_supplement_request_makes_the_dossier_late() {
         assert_eq!(d["status"], "processing");
     }
     let d = w.step(&w.specialist, &d, json!({"action": "submit_draft"}));
-    let d = w.step(&w.leader, &d, json!({"action": "approve"}));
+    let d = w.step(
+        &w.leader,
+        &d,
+        json!({"action": "approve", "result_file_id": w.result_file()}),
+    );
     assert_eq!(d["status"], "processed");
     assert_eq!(d["supplement_requests"], 2);
     assert!(

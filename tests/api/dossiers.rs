@@ -163,6 +163,11 @@ impl World {
         answer.ok(201)["id"].as_str().unwrap().to_string()
     }
 
+    /// A result file uploaded by the processing unit's specialist; returns its id.
+    pub fn result_file(&self) -> String {
+        self.upload(&self.specialist, "ket qua: giay khai sinh")
+    }
+
     /// The mandatory components, each with a fresh upload by `token`.
     pub fn components(&self, token: &str) -> Value {
         json!([
@@ -368,7 +373,11 @@ fn whole_life(channel: &str) {
 
     let drafted = w.step(&w.specialist, &resumed, json!({"action": "submit_draft"}));
     assert_eq!(drafted["draft_submitted"], true);
-    let approved = w.step(&w.leader, &drafted, json!({"action": "approve"}));
+    let approved = w.step(
+        &w.leader,
+        &drafted,
+        json!({"action": "approve", "result_file_id": w.result_file()}),
+    );
     assert_eq!(approved["status"], "processed");
     assert_eq!(approved["national_status_code"], 9);
     assert_eq!(approved["timeliness"], "early");
