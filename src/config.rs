@@ -8,6 +8,9 @@ use serde::Deserialize;
 
 use crate::domain::calendar::WorkingHours;
 
+/// Bắc Giang's campaigns: results before 2009, 2010–2019, 2020 onward.
+pub const DEFAULT_BACKLOG_PERIODS: &str = "-2009,2010-2019,2020-";
+
 /// How logs are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -48,6 +51,8 @@ pub struct Config {
     pub workers: usize,
     pub log_format: LogFormat,
     pub limits: Limits,
+    /// The issue periods of the digitization backlog's report.
+    pub backlog_periods: Vec<crate::domain::documents::Period>,
 }
 
 /// The keys a config file may hold: the environment variables' names without the `MOTCUA_`
@@ -68,6 +73,7 @@ struct FileConfig {
     db_wait_seconds: Option<u64>,
     workers: Option<usize>,
     log_format: Option<String>,
+    backlog_periods: Option<String>,
     max_body_bytes: Option<usize>,
     max_page_size: Option<i64>,
     max_upload_bytes: Option<usize>,
@@ -92,6 +98,8 @@ impl Config {
             db_wait_seconds: 5,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             log_format: LogFormat::Text,
+            backlog_periods: crate::domain::documents::parse_periods(DEFAULT_BACKLOG_PERIODS)
+                .expect("the default periods parse"),
             limits: Limits {
                 max_body_bytes: 256 * 1024,
                 max_page_size: 100,
@@ -133,6 +141,10 @@ impl Config {
         if let Some(hours) = pick("MOTCUA_WORKING_HOURS", file.working_hours) {
             config.working_hours =
                 WorkingHours::parse(&hours).map_err(|e| format!("MOTCUA_WORKING_HOURS: {e}"))?;
+        }
+        if let Some(periods) = pick("MOTCUA_BACKLOG_PERIODS", file.backlog_periods) {
+            config.backlog_periods = crate::domain::documents::parse_periods(&periods)
+                .map_err(|e| format!("MOTCUA_BACKLOG_PERIODS: {e}"))?;
         }
         if let Some(format) = pick("MOTCUA_LOG_FORMAT", file.log_format) {
             config.log_format = match format.as_str() {

@@ -25,6 +25,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "units", description = "The tree of administrative units"),
         (name = "calendar", description = "Holidays, working days and deadlines"),
         (name = "procedures", description = "The procedure catalogue"),
+        (name = "documents", description = "The personal document store, digitization, electronic results and the backlog"),
         (name = "fees", description = "Fee discount policies, quotes, dossiers' fees and payments"),
         (name = "files", description = "Uploaded files for dossier components"),
         (name = "dossiers", description = "Dossiers: intake, the workflow, the clock, the history"),

@@ -85,31 +85,13 @@ fn clean_name(name: &str) -> String {
     }
 }
 
-/// Upload a file (a component's scan or document) to name later in a dossier.
-#[utoipa::path(
-    tag = "files",
-    request_body(content = UploadForm, content_type = "multipart/form-data"),
-    responses(
-        (status = 201, description = "The stored file", body = FileView),
-        (status = 400, description = "A malformed upload or an unexpected field"),
-        (status = 401, description = "No valid access token"),
-        (status = 413, description = "The file is larger than the limit"),
-        (status = 415, description = "Not multipart, or not a PDF, JPEG or PNG"),
-        (status = 422, description = "No file, or an empty one"),
-    ),
-    security(("bearer" = []))
-)]
-#[post("/files")]
-async fn upload(
-    state: web::Data<AppState>,
-    who: Principal,
-    mut payload: Multipart,
-) -> Result<HttpResponse, ApiError> {
-    let limit = state.config.limits.max_upload_bytes;
-    let mut upload: Option<(String, Vec<u8>)> = None;
+/// Reads the one file of a multipart upload (field `file`), at most `limit` bytes: its cleaned
+/// name and its bytes.
+pub async fn read_upload(mut payload: Multipart, limit: usize) -> Result<(String, Vec<u8>), ApiError> {
+    let mut found: Option<(String, Vec<u8>)> = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(multipart_error)?;
-        if field.name() != Some("file") || upload.is_some() {
+        if field.name() != Some("file") || found.is_some() {
             return Err(ApiError::bad_request(
                 "unexpected_field",
                 "Send exactly one file, in the form field named \"file\".",
@@ -133,15 +115,34 @@ async fn upload(
             }
             bytes.extend_from_slice(&chunk);
         }
-        upload = Some((name, bytes));
+        found = Some((name, bytes));
     }
-    let (file_name, bytes) = upload.ok_or_else(|| {
-        ApiError::invalid_field(
-            "file",
-            "required",
-            "send the file in the form field \"file\"",
-        )
-    })?;
+    found.ok_or_else(|| {
+        ApiError::invalid_field("file", "required", "send the file in the form field \"file\"")
+    })
+}
+
+/// Upload a file (a component's scan or document) to name later in a dossier.
+#[utoipa::path(
+    tag = "files",
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, description = "The stored file", body = FileView),
+        (status = 400, description = "A malformed upload or an unexpected field"),
+        (status = 401, description = "No valid access token"),
+        (status = 413, description = "The file is larger than the limit"),
+        (status = 415, description = "Not multipart, or not a PDF, JPEG or PNG"),
+        (status = 422, description = "No file, or an empty one"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/files")]
+async fn upload(
+    state: web::Data<AppState>,
+    who: Principal,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let (file_name, bytes) = read_upload(payload, state.config.limits.max_upload_bytes).await?;
     if bytes.is_empty() {
         return Err(ApiError::invalid_field(
             "file",

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod calendar;
+pub mod documents;
 pub mod dossiers;
 pub mod extract;
 pub mod fees;
@@ -29,6 +30,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(dossiers::configure)
             .configure(actions::configure)
             .configure(fees::configure)
+            .configure(documents::configure)
             .configure(public::configure),
     );
 }

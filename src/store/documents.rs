@@ -137,6 +137,17 @@ pub fn digitized(conn: &mut DbConn, dossier: Id, component: Id) -> QueryResult<O
         .optional()
 }
 
+/// Whether a unit registered a historical result with this number already.
+pub fn historical_exists(conn: &mut DbConn, unit: Id, number: &str) -> QueryResult<bool> {
+    documents::table
+        .filter(documents::kind.eq(DocumentKind::HistoricalResult.as_str()))
+        .filter(documents::issuing_unit_id.eq(unit))
+        .filter(documents::result_number.eq(number))
+        .count()
+        .get_result::<i64>(conn)
+        .map(|n| n > 0)
+}
+
 /// The documents among `ids`.
 pub fn many(conn: &mut DbConn, ids: &[Id]) -> QueryResult<Vec<Document>> {
     documents::table

@@ -181,6 +181,17 @@ fn move_subtree(conn: &mut DbConn, old_path: &str, new_path: &str) -> QueryResul
     Ok(())
 }
 
+/// The unit with `path` and every unit below it, in path order, at most `limit` of them.
+pub fn subtree(conn: &mut DbConn, path: &str, limit: i64) -> QueryResult<Vec<Unit>> {
+    let (low, high) = subtree_range(path);
+    units::table
+        .filter(units::path.ge(low).and(units::path.lt(high)))
+        .order(units::path.asc())
+        .limit(limit)
+        .select(Unit::as_select())
+        .load(conn)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct UnitFilter {
     pub parent_id: Option<Id>,
