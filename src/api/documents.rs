@@ -95,7 +95,9 @@ pub fn document_view(d: Document, today: NaiveDate) -> DocumentView {
 }
 
 fn today(state: &AppState) -> NaiveDate {
-    Utc::now().with_timezone(&state.config.time_zone).date_naive()
+    Utc::now()
+        .with_timezone(&state.config.time_zone)
+        .date_naive()
 }
 
 /// The caller's national id, for a citizen.
@@ -108,7 +110,8 @@ fn national_id_of(conn: &mut DbConn, who: &Principal) -> Result<Option<String>, 
 
 /// A document the caller may read: their own, or one a dossier they can see uses.
 fn readable(conn: &mut DbConn, who: &Principal, id: Id) -> Result<Document, ApiError> {
-    let document = store::documents::find(conn, id)?.ok_or_else(|| ApiError::not_found("Document"))?;
+    let document =
+        store::documents::find(conn, id)?.ok_or_else(|| ApiError::not_found("Document"))?;
     if national_id_of(conn, who)?.as_deref() == Some(document.owner_national_id.as_str()) {
         return Ok(document);
     }
@@ -333,8 +336,8 @@ async fn digitize(
                         out.push(done);
                         continue;
                     }
-                    let file =
-                        store::files::find(conn, file_id)?.ok_or_else(|| ApiError::not_found("File"))?;
+                    let file = store::files::find(conn, file_id)?
+                        .ok_or_else(|| ApiError::not_found("File"))?;
                     let name = procedure
                         .components
                         .iter()
@@ -345,7 +348,11 @@ async fn digitize(
                         id: Id::new(),
                         owner_national_id: dossier.applicant_national_id.clone(),
                         kind: DocumentKind::Component.as_str().to_string(),
-                        title: want.title.clone().map(|t| t.trim().to_string()).unwrap_or(name),
+                        title: want
+                            .title
+                            .clone()
+                            .map(|t| t.trim().to_string())
+                            .unwrap_or(name),
                         issuing_unit_id: Some(dossier.receiving_unit_id),
                         issued_on: today,
                         valid_until: want.valid_until,
@@ -425,9 +432,19 @@ async fn register_historical(
     if !(who.role == Role::Admin || official && who.unit_id == Some(unit)) {
         return Err(ApiError::forbidden());
     }
-    let owner = field("owner_national_id", NationalId::parse(&input.owner_national_id))?;
-    if input.valid_until.is_some_and(|until| until < input.issued_on) {
-        return Err(ApiError::invalid_field("valid_until", "range", "is before issued_on"));
+    let owner = field(
+        "owner_national_id",
+        NationalId::parse(&input.owner_national_id),
+    )?;
+    if input
+        .valid_until
+        .is_some_and(|until| until < input.issued_on)
+    {
+        return Err(ApiError::invalid_field(
+            "valid_until",
+            "range",
+            "is before issued_on",
+        ));
     }
     let today = today(&state);
     let document = state
@@ -476,7 +493,10 @@ async fn register_historical(
         })
         .await?;
     Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/documents/{}", document.id)))
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/documents/{}", document.id),
+        ))
         .json(document_view(document, today)))
 }
 
@@ -522,7 +542,12 @@ async fn set_plan(
 ) -> Result<HttpResponse, ApiError> {
     who.require(&[Role::Admin])?;
     let unit = id.into_inner();
-    let labels: Vec<String> = state.config.backlog_periods.iter().map(|p| p.label.clone()).collect();
+    let labels: Vec<String> = state
+        .config
+        .backlog_periods
+        .iter()
+        .map(|p| p.label.clone())
+        .collect();
     let mut plan: Vec<(String, i64)> = Vec::new();
     for (i, p) in body.0.periods.iter().enumerate() {
         if !labels.contains(&p.period) || plan.iter().any(|(label, _)| *label == p.period) {
@@ -612,10 +637,14 @@ async fn digitization_report(
     let limit = state.config.limits.max_page_size * 50;
     let report = state
         .db(move |conn| {
-            let root = store::units::find(conn, unit)?.ok_or_else(|| ApiError::not_found("Unit"))?;
+            let root =
+                store::units::find(conn, unit)?.ok_or_else(|| ApiError::not_found("Unit"))?;
             let allowed = match who.role {
                 Role::Admin | Role::Supervisor => true,
-                Role::Leader => match who.unit_id.and_then(|u| store::units::find(conn, u).ok().flatten()) {
+                Role::Leader => match who
+                    .unit_id
+                    .and_then(|u| store::units::find(conn, u).ok().flatten())
+                {
                     Some(mine) => root.path.starts_with(&mine.path),
                     None => false,
                 },
@@ -638,12 +667,16 @@ async fn digitization_report(
                     .map(|p| {
                         let digitized = counts
                             .iter()
-                            .filter(|(u, day, _)| unit.is_none_or(|id| *u == Some(id)) && p.contains(*day))
+                            .filter(|(u, day, _)| {
+                                unit.is_none_or(|id| *u == Some(id)) && p.contains(*day)
+                            })
                             .map(|(_, _, n)| n)
                             .sum();
                         let planned: Vec<i64> = plans
                             .iter()
-                            .filter(|(u, label, _)| unit.is_none_or(|id| *u == id) && *label == p.label)
+                            .filter(|(u, label, _)| {
+                                unit.is_none_or(|id| *u == id) && *label == p.label
+                            })
                             .map(|(_, _, n)| *n)
                             .collect();
                         let planned = (!planned.is_empty()).then(|| planned.iter().sum());
@@ -737,16 +770,22 @@ fn verify(conn: &mut DbConn, code: &str, sha256: &str) -> Result<Verification, A
 }
 
 fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    let client = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
-    state.lookups.check(&format!("verify:{client}")).map_err(|wait| {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
-            "Too many checks; wait a moment.",
-        );
-        e.retry_after = Some(wait as u32);
-        e
-    })
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    state
+        .lookups
+        .check(&format!("verify:{client}"))
+        .map_err(|wait| {
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "Too many checks; wait a moment.",
+            );
+            e.retry_after = Some(wait as u32);
+            e
+        })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -777,10 +816,15 @@ async fn verify_digest(
     limit(&state, &req)?;
     let sha256 = query.sha256.trim().to_ascii_lowercase();
     if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(ApiError::bad_request("invalid_query", "sha256 must be 64 hex digits."));
+        return Err(ApiError::bad_request(
+            "invalid_query",
+            "sha256 must be 64 hex digits.",
+        ));
     }
     let code = code.into_inner();
-    Ok(web::Json(state.db(move |conn| verify(conn, &code, &sha256)).await?))
+    Ok(web::Json(
+        state.db(move |conn| verify(conn, &code, &sha256)).await?,
+    ))
 }
 
 /// Check a result by uploading the file one holds (multipart field `file`); the file is not
@@ -804,8 +848,11 @@ async fn verify_file(
     payload: Multipart,
 ) -> Result<web::Json<Verification>, ApiError> {
     limit(&state, &req)?;
-    let (_, bytes) = super::files::read_upload(payload, state.config.limits.max_upload_bytes).await?;
+    let (_, bytes) =
+        super::files::read_upload(payload, state.config.limits.max_upload_bytes).await?;
     let sha256 = storage::digest(&bytes);
     let code = code.into_inner();
-    Ok(web::Json(state.db(move |conn| verify(conn, &code, &sha256)).await?))
+    Ok(web::Json(
+        state.db(move |conn| verify(conn, &code, &sha256)).await?,
+    ))
 }

@@ -87,7 +87,10 @@ fn clean_name(name: &str) -> String {
 
 /// Reads the one file of a multipart upload (field `file`), at most `limit` bytes: its cleaned
 /// name and its bytes.
-pub async fn read_upload(mut payload: Multipart, limit: usize) -> Result<(String, Vec<u8>), ApiError> {
+pub async fn read_upload(
+    mut payload: Multipart,
+    limit: usize,
+) -> Result<(String, Vec<u8>), ApiError> {
     let mut found: Option<(String, Vec<u8>)> = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(multipart_error)?;
@@ -118,7 +121,11 @@ pub async fn read_upload(mut payload: Multipart, limit: usize) -> Result<(String
         found = Some((name, bytes));
     }
     found.ok_or_else(|| {
-        ApiError::invalid_field("file", "required", "send the file in the form field \"file\"")
+        ApiError::invalid_field(
+            "file",
+            "required",
+            "send the file in the form field \"file\"",
+        )
     })
 }
 
