@@ -18,6 +18,17 @@ pub enum LogFormat {
     Json,
 }
 
+/// An S3-compatible bucket for files (instead of the local data folder).
+#[derive(Debug, Clone)]
+pub struct S3Config {
+    pub bucket: String,
+    pub region: String,
+    /// For S3-compatible services other than AWS (e.g. `http://127.0.0.1:9000`).
+    pub endpoint: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
 /// Limits applied to every request.
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -51,6 +62,8 @@ pub struct Config {
     pub workers: usize,
     pub log_format: LogFormat,
     pub limits: Limits,
+    /// Files go to this bucket when set, else under the data folder.
+    pub s3: Option<S3Config>,
     /// The issue periods of the digitization backlog's report.
     pub backlog_periods: Vec<crate::domain::documents::Period>,
 }
@@ -74,6 +87,11 @@ struct FileConfig {
     workers: Option<usize>,
     log_format: Option<String>,
     backlog_periods: Option<String>,
+    s3_bucket: Option<String>,
+    s3_region: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
     max_body_bytes: Option<usize>,
     max_page_size: Option<i64>,
     max_upload_bytes: Option<usize>,
@@ -98,6 +116,7 @@ impl Config {
             db_wait_seconds: 5,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             log_format: LogFormat::Text,
+            s3: None,
             backlog_periods: crate::domain::documents::parse_periods(DEFAULT_BACKLOG_PERIODS)
                 .expect("the default periods parse"),
             limits: Limits {
@@ -141,6 +160,16 @@ impl Config {
         if let Some(hours) = pick("MOTCUA_WORKING_HOURS", file.working_hours) {
             config.working_hours =
                 WorkingHours::parse(&hours).map_err(|e| format!("MOTCUA_WORKING_HOURS: {e}"))?;
+        }
+        if let Some(bucket) = pick("MOTCUA_S3_BUCKET", file.s3_bucket) {
+            config.s3 = Some(S3Config {
+                bucket,
+                region: pick("MOTCUA_S3_REGION", file.s3_region)
+                    .unwrap_or_else(|| "us-east-1".to_string()),
+                endpoint: pick("MOTCUA_S3_ENDPOINT", file.s3_endpoint),
+                access_key_id: pick("MOTCUA_S3_ACCESS_KEY_ID", file.s3_access_key_id),
+                secret_access_key: pick("MOTCUA_S3_SECRET_ACCESS_KEY", file.s3_secret_access_key),
+            });
         }
         if let Some(periods) = pick("MOTCUA_BACKLOG_PERIODS", file.backlog_periods) {
             config.backlog_periods = crate::domain::documents::parse_periods(&periods)

@@ -104,8 +104,12 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         return Err("MOTCUA_JWT_SECRET must have at least 32 bytes".to_string());
     }
     bootstrap_admin(&pool, config.admin_password.clone())?;
-    let files = FileStore::open(&config.data_dir)
-        .map_err(|e| format!("cannot open the file store: {e}"))?;
+    let files = match &config.s3 {
+        Some(s3) => FileStore::s3(s3)?,
+        None => FileStore::local(&config.data_dir)
+            .map_err(|e| format!("cannot open the file store: {e}"))?,
+    };
+    tracing::info!(storage = files.kind(), "file storage");
     Ok(AppState {
         pool,
         tokens: TokenKeys::new(&secret, config.token_ttl_seconds),

@@ -1,13 +1,18 @@
-//! File storage on the local file system, content-addressed by SHA-256: a file's bytes live at
-//! `<data dir>/files/<first two hex digits>/<digest>`, so identical uploads are stored once.
-//! Writes go to a temporary file, are synced, then renamed into place, so a crash never leaves a
-//! partial file under a digest.
+//! File storage, content-addressed by SHA-256: a content lives under `<2 hex digits>/<digest>`,
+//! so identical uploads are stored once. By default on the local file system under
+//! `<data dir>/files`, written to a temporary file, synced and renamed, so that a crash never
+//! leaves a partial file under a digest; or in an S3-compatible object store when configured.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use object_store::aws::AmazonS3Builder;
+use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use sha2::{Digest, Sha256};
+
+use crate::config::S3Config;
 
 /// The types accepted for uploads, recognized by their content (not by the name or the header).
 pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
@@ -27,63 +32,129 @@ pub fn digest(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-#[derive(Debug, Clone)]
-pub struct FileStore {
-    root: PathBuf,
+fn key(sha256: &str) -> String {
+    format!("{}/{}", &sha256[..2], sha256)
 }
 
+/// Where contents are kept.
+#[derive(Clone)]
+pub enum FileStore {
+    Local(PathBuf),
+    ObjectStore(Arc<dyn ObjectStore>),
+}
+
+pub type StorageError = Box<dyn std::error::Error + Send + Sync>;
+
 impl FileStore {
-    /// Opens (creating) the store under `data_dir/files`.
-    pub fn open(data_dir: &Path) -> io::Result<FileStore> {
+    /// The local store under `data_dir/files`, created if needed.
+    pub fn local(data_dir: &Path) -> io::Result<FileStore> {
         let root = data_dir.join("files");
         fs::create_dir_all(root.join("tmp"))?;
-        Ok(FileStore { root })
+        Ok(FileStore::Local(root))
     }
 
-    pub fn path(&self, sha256: &str) -> PathBuf {
-        self.root.join(&sha256[..2]).join(sha256)
-    }
-
-    /// Stores `bytes` under their digest `sha256`; returns whether this call created the file
-    /// (false when identical content was already there).
-    pub fn put(&self, sha256: &str, bytes: &[u8]) -> io::Result<bool> {
-        let path = self.path(sha256);
-        if path.exists() {
-            return Ok(false);
+    /// An S3-compatible bucket.
+    pub fn s3(config: &S3Config) -> Result<FileStore, String> {
+        let mut builder = AmazonS3Builder::new()
+            .with_bucket_name(&config.bucket)
+            .with_region(&config.region);
+        if let Some(endpoint) = &config.endpoint {
+            builder = builder
+                .with_endpoint(endpoint)
+                .with_allow_http(endpoint.starts_with("http://"));
         }
-        let dir = path.parent().expect("a digest path has a folder");
-        fs::create_dir_all(dir)?;
-        let temp = self
-            .root
-            .join("tmp")
-            .join(format!("{sha256}.{}", uuid::Uuid::new_v4().simple()));
-        let result = (|| {
-            let mut file = fs::File::create(&temp)?;
-            file.write_all(bytes)?;
-            file.sync_all()?;
-            fs::rename(&temp, &path)?;
-            fs::File::open(dir)?.sync_all()
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&temp);
+        if let (Some(id), Some(secret)) = (&config.access_key_id, &config.secret_access_key) {
+            builder = builder
+                .with_access_key_id(id)
+                .with_secret_access_key(secret);
         }
-        result.map(|()| true)
+        let store = builder
+            .build()
+            .map_err(|e| format!("cannot configure the S3 store: {e}"))?;
+        Ok(FileStore::ObjectStore(Arc::new(store)))
     }
 
-    pub fn read(&self, sha256: &str) -> io::Result<Vec<u8>> {
-        fs::read(self.path(sha256))
-    }
-
-    pub fn remove(&self, sha256: &str) -> io::Result<()> {
-        match fs::remove_file(self.path(sha256)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FileStore::Local(_) => "local",
+            FileStore::ObjectStore(_) => "s3",
         }
     }
 
-    pub fn exists(&self, sha256: &str) -> bool {
-        self.path(sha256).exists()
+    /// Stores `bytes` under their digest `sha256`; returns whether this call created the
+    /// content (false when identical content was already there).
+    pub async fn put(&self, sha256: &str, bytes: Vec<u8>) -> Result<bool, StorageError> {
+        match self {
+            FileStore::Local(root) => {
+                let root = root.clone();
+                let sha256 = sha256.to_string();
+                Ok(actix_web::web::block(move || put_local(&root, &sha256, &bytes)).await??)
+            }
+            FileStore::ObjectStore(store) => {
+                let path = key(sha256).into();
+                match store.head(&path).await {
+                    Ok(_) => return Ok(false),
+                    Err(object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                store.put(&path, PutPayload::from(bytes)).await?;
+                Ok(true)
+            }
+        }
     }
+
+    pub async fn read(&self, sha256: &str) -> Result<Vec<u8>, StorageError> {
+        match self {
+            FileStore::Local(root) => {
+                let path = root.join(key(sha256));
+                Ok(actix_web::web::block(move || fs::read(path)).await??)
+            }
+            FileStore::ObjectStore(store) => {
+                let result = store.get(&key(sha256).into()).await?;
+                Ok(result.bytes().await?.to_vec())
+            }
+        }
+    }
+
+    /// Removes a content; one already gone is not an error.
+    pub async fn remove(&self, sha256: &str) -> Result<(), StorageError> {
+        match self {
+            FileStore::Local(root) => {
+                let path = root.join(key(sha256));
+                match actix_web::web::block(move || fs::remove_file(path)).await? {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.into()),
+                    _ => Ok(()),
+                }
+            }
+            FileStore::ObjectStore(store) => match store.delete(&key(sha256).into()).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+}
+
+fn put_local(root: &Path, sha256: &str, bytes: &[u8]) -> io::Result<bool> {
+    let path = root.join(key(sha256));
+    if path.exists() {
+        return Ok(false);
+    }
+    let dir = path.parent().expect("a digest path has a folder");
+    fs::create_dir_all(dir)?;
+    let temp = root
+        .join("tmp")
+        .join(format!("{sha256}.{}", uuid::Uuid::new_v4().simple()));
+    let result = (|| {
+        let mut file = fs::File::create(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temp, &path)?;
+        fs::File::open(dir)?.sync_all()
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result.map(|()| true)
 }
 
 #[cfg(test)]
@@ -100,17 +171,18 @@ mod tests {
         assert_eq!(sniff(b""), None);
     }
 
-    #[test]
-    fn stores_once_by_digest() {
+    #[actix_web::test]
+    async fn stores_once_by_digest() {
         let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::open(dir.path()).unwrap();
-        let bytes = b"%PDF-1.4 hello";
-        let sha = digest(bytes);
-        assert!(store.put(&sha, bytes).unwrap());
-        assert!(!store.put(&sha, bytes).unwrap());
-        assert_eq!(store.read(&sha).unwrap(), bytes);
-        store.remove(&sha).unwrap();
-        assert!(!store.exists(&sha));
+        let store = FileStore::local(dir.path()).unwrap();
+        let bytes = b"%PDF-1.4 hello".to_vec();
+        let sha = digest(&bytes);
+        assert!(store.put(&sha, bytes.clone()).await.unwrap());
+        assert!(!store.put(&sha, bytes.clone()).await.unwrap());
+        assert_eq!(store.read(&sha).await.unwrap(), bytes);
+        store.remove(&sha).await.unwrap();
+        store.remove(&sha).await.unwrap();
+        assert!(store.read(&sha).await.is_err());
         assert_eq!(
             fs::read_dir(dir.path().join("files/tmp")).unwrap().count(),
             0

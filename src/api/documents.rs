@@ -116,10 +116,9 @@ fn readable(conn: &mut DbConn, who: &Principal, id: Id) -> Result<Document, ApiE
         return Ok(document);
     }
     if let Some(scope) = policy::dossier_scope(who).filter(|_| who.role != Role::Citizen) {
-        for dossier in store::documents::dossiers_using(conn, &document)? {
-            if store::dossiers::find_visible(conn, dossier, &scope)?.is_some() {
-                return Ok(document);
-            }
+        let using = store::documents::dossiers_using(conn, &document)?;
+        if store::dossiers::any_visible(conn, &using, &scope)? {
+            return Ok(document);
         }
     }
     Err(ApiError::not_found("Document"))
@@ -206,14 +205,12 @@ async fn document_content(
     id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let files = state.files.clone();
-    let (document, bytes) = state
-        .db(move |conn| {
-            let document = readable(conn, &who, id)?;
-            let bytes = files.read(&document.sha256).map_err(ApiError::internal)?;
-            Ok((document, bytes))
-        })
-        .await?;
+    let document = state.db(move |conn| readable(conn, &who, id)).await?;
+    let bytes = state
+        .files
+        .read(&document.sha256)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, document.content_type.clone()))
         .insert_header(("X-Content-Type-Options", "nosniff"))

@@ -164,31 +164,37 @@ async fn upload(
             "Only PDF, JPEG and PNG files are accepted.",
         )
     })?;
-    let files = state.files.clone();
-    let owner = who.account_id;
-    let file = state
-        .db(move |conn| {
-            let file = File {
-                id: Id::new(),
-                owner_id: owner,
-                sha256: storage::digest(&bytes),
-                size: bytes.len() as i64,
-                content_type: content_type.to_string(),
-                file_name,
-                created_at: db::now(),
-            };
-            let created = files
-                .put(&file.sha256, &bytes)
-                .map_err(ApiError::internal)?;
-            if let Err(e) = store::files::insert(conn, &file) {
-                if created && store::files::count_by_digest(conn, &file.sha256).unwrap_or(1) == 0 {
-                    let _ = files.remove(&file.sha256);
-                }
-                return Err(e.into());
-            }
-            Ok(file)
-        })
-        .await?;
+    let file = File {
+        id: Id::new(),
+        owner_id: who.account_id,
+        sha256: storage::digest(&bytes),
+        size: bytes.len() as i64,
+        content_type: content_type.to_string(),
+        file_name,
+        created_at: db::now(),
+    };
+    // The content first, then its row; if the row cannot be written, a content this upload
+    // created and no row names is removed again.
+    let created = state
+        .files
+        .put(&file.sha256, bytes)
+        .await
+        .map_err(ApiError::internal)?;
+    let row = file.clone();
+    let inserted = state
+        .db(move |conn| Ok(store::files::insert(conn, &row)?))
+        .await;
+    if let Err(e) = inserted {
+        let sha256 = file.sha256.clone();
+        let unnamed = state
+            .db(move |conn| Ok(store::files::count_by_digest(conn, &sha256)? == 0))
+            .await
+            .unwrap_or(false);
+        if created && unnamed {
+            let _ = state.files.remove(&file.sha256).await;
+        }
+        return Err(e);
+    }
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -215,28 +221,27 @@ async fn content(
     id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let files = state.files.clone();
-    let (file, bytes) = state
+    let file = state
         .db(move |conn| {
             let file = store::files::find(conn, id)?.ok_or_else(|| ApiError::not_found("File"))?;
-            let mut allowed = file.owner_id == who.account_id;
-            if !allowed {
-                if let Some(scope) = policy::dossier_scope(&who) {
-                    for dossier in store::files::dossiers_using(conn, id)? {
-                        if store::dossiers::find_visible(conn, dossier, &scope)?.is_some() {
-                            allowed = true;
-                            break;
-                        }
-                    }
+            let through_dossier = match policy::dossier_scope(&who) {
+                Some(scope) => {
+                    let using = store::files::dossiers_using(conn, id)?;
+                    store::dossiers::any_visible(conn, &using, &scope)?
                 }
-            }
-            if !allowed {
+                None => false,
+            };
+            if file.owner_id != who.account_id && !through_dossier {
                 return Err(ApiError::not_found("File"));
             }
-            let bytes = files.read(&file.sha256).map_err(ApiError::internal)?;
-            Ok((file, bytes))
+            Ok(file)
         })
         .await?;
+    let bytes = state
+        .files
+        .read(&file.sha256)
+        .await
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, file.content_type.clone()))
         .insert_header(("X-Content-Type-Options", "nosniff"))

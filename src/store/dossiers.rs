@@ -269,6 +269,18 @@ pub fn find_visible(conn: &mut DbConn, id: Id, scope: &Scope) -> QueryResult<Opt
     visible(conn, query, scope)?.first(conn).optional()
 }
 
+/// Whether `scope` may see any of the dossiers `ids` (one query).
+pub fn any_visible(conn: &mut DbConn, ids: &[Id], scope: &Scope) -> QueryResult<bool> {
+    if ids.is_empty() {
+        return Ok(false);
+    }
+    let query = dossiers::table
+        .filter(dossiers::id.eq_any(ids.to_vec()))
+        .select(Dossier::as_select())
+        .into_boxed();
+    Ok(!visible(conn, query, scope)?.limit(1).load(conn)?.is_empty())
+}
+
 /// A new dossier, its components and the event that created it.
 pub struct Intake {
     pub dossier: Dossier,

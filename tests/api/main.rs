@@ -13,4 +13,5 @@ mod fees;
 mod foundation;
 mod procedures;
 mod schema;
+mod storage;
 mod units;
