@@ -145,46 +145,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<(&str, Vec<u8>)>,
     ) -> Answer {
-        let url = format!("{}{}", self.base, path);
-        let request = ureq::http::Request::builder().method(method).uri(&url);
-        let request = match token {
-            Some(t) => request.header("Authorization", format!("Bearer {t}")),
-            None => request,
-        };
-        let result = match body {
-            Some((content_type, bytes)) => self.agent.run(
-                request
-                    .header("Content-Type", content_type)
-                    .body(bytes)
-                    .unwrap(),
-            ),
-            None => self.agent.run(request.body(()).unwrap()),
-        };
-        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let content_type = header("content-type").unwrap_or_default();
-        let request_id = header("x-request-id");
-        let status = response.status().as_u16();
-        let text = response
-            .body_mut()
-            .with_config()
-            .limit(50 * 1024 * 1024)
-            .read_to_string()
-            .unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Answer {
-            status,
-            content_type,
-            request_id,
-            body,
-            text,
-        }
+        self.send_with_headers(method, path, token, &[], body).0
     }
 
     pub fn get(&self, path: &str, token: Option<&str>) -> Answer {
@@ -365,47 +326,12 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<(&str, Vec<u8>)>,
     ) -> (Answer, Option<String>) {
-        let url = format!("{}{}", self.base, path);
-        let mut request = ureq::http::Request::builder().method(method).uri(&url);
-        if let Some(t) = token {
-            request = request.header("Authorization", format!("Bearer {t}"));
-        }
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let result = match body {
-            Some((content_type, bytes)) => self.agent.run(
-                request
-                    .header("Content-Type", content_type)
-                    .body(bytes)
-                    .unwrap(),
-            ),
-            None => self.agent.run(request.body(()).unwrap()),
-        };
-        let mut response = result.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        let etag = header("etag");
-        let content_type = header("content-type").unwrap_or_default();
-        let request_id = header("x-request-id");
-        let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().unwrap_or_default();
-        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        (
-            Answer {
-                status,
-                content_type,
-                request_id,
-                body,
-                text,
-            },
-            etag,
-        )
+        let (answer, headers) = self.send_with_headers(method, path, token, headers, body);
+        let etag = headers
+            .into_iter()
+            .find(|(name, _)| name == "etag")
+            .map(|(_, value)| value);
+        (answer, etag)
     }
 }
 

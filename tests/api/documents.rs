@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::Answer;
+use crate::common::{multipart, Answer};
 use crate::dossiers::{upload, World};
 
 fn sha256(bytes: &[u8]) -> String {
@@ -235,20 +235,9 @@ fn verify(w: &World, code: &str, bytes: &[u8]) -> Answer {
 }
 
 fn upload_to(w: &World, path: &str, bytes: &[u8]) -> (Answer, Option<String>) {
-    let boundary = "verify-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"kq.pdf\"\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    w.app.send_with(
-        "POST",
-        path,
-        None,
-        &[],
-        Some((&format!("multipart/form-data; boundary={boundary}"), body)),
-    )
+    let (content_type, body) = multipart(&[("file", "kq.pdf", bytes)]);
+    w.app
+        .send_with("POST", path, None, &[], Some((&content_type, body)))
 }
 
 #[test]

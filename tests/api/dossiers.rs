@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 use motcua::domain::calendar::{DayKind, SpecialDay, TimeUnit, WorkingCalendar, WorkingHours};
 use serde_json::{json, Value};
 
-use crate::common::{Answer, TestApp};
+use crate::common::{multipart, Answer, TestApp};
 
 /// Working hours of the test service: nearly the whole day, every day of the year (weekends are
 /// declared compensatory working days), so that real seconds of waiting are working seconds.
@@ -215,19 +215,13 @@ impl World {
 }
 
 pub fn upload(app: &TestApp, token: &str, name: &str, bytes: &[u8]) -> (Answer, Option<String>) {
-    let boundary = "motcua-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let (content_type, body) = multipart(&[("file", name, bytes)]);
     app.send_with(
         "POST",
         "/api/v1/files",
         Some(token),
         &[],
-        Some((&format!("multipart/form-data; boundary={boundary}"), body)),
+        Some((&content_type, body)),
     )
 }
 
