@@ -158,22 +158,16 @@ fn take_action(
         amount_due: charged - paid,
         receipt_number: input.receipt_number.clone(),
     };
-    let from = dossier
-        .created_at
-        .and_utc()
-        .with_timezone(&config.time_zone)
-        .date_naive();
-    let calendar = store::calendar::working_calendar(conn, config, from)?;
-    let outcome = workflow::plan(
-        &dossier.facts(),
+    let outcome = plan(
+        conn,
+        &dossier,
+        &procedure,
         input.action,
         actor,
         &request,
-        &timing(&procedure),
-        &calendar,
+        config,
         now,
-    )
-    .map_err(refused)?;
+    )?;
     let result_file = result_file(conn, &dossier, &input)?;
     // Confirming a payment at the counter records it, for what is due.
     let payment =
@@ -476,6 +470,36 @@ fn issue_result(
         ("result_code", serde_json::json!(code)),
         ("result_document_id", serde_json::json!(document.id)),
     ]))
+}
+
+/// Plans an action on a dossier with the working calendar from the dossier's creation on.
+#[allow(clippy::too_many_arguments)]
+pub fn plan(
+    conn: &mut DbConn,
+    dossier: &Dossier,
+    procedure: &ProcedureDetail,
+    action: Action,
+    actor: crate::domain::lifecycle::Actor,
+    request: &Request,
+    config: &Config,
+    now: chrono::DateTime<Utc>,
+) -> Result<workflow::Outcome, ApiError> {
+    let from = dossier
+        .created_at
+        .and_utc()
+        .with_timezone(&config.time_zone)
+        .date_naive();
+    let calendar = store::calendar::working_calendar(conn, config, from)?;
+    workflow::plan(
+        &dossier.facts(),
+        action,
+        actor,
+        request,
+        &timing(procedure),
+        &calendar,
+        now,
+    )
+    .map_err(refused)
 }
 
 /// The answer to a refused action.

@@ -18,7 +18,7 @@ use crate::domain::accounts::Role;
 use crate::domain::fees::{charge, Context};
 use crate::domain::lifecycle::{Action, Actor, Channel, Status};
 use crate::domain::text::fold;
-use crate::domain::workflow::{self, Request};
+use crate::domain::workflow::Request;
 use crate::error::ApiError;
 use crate::id::Id;
 use crate::state::AppState;
@@ -849,25 +849,19 @@ fn resume_after_payment(
     now: DateTime<Utc>,
 ) -> Result<Dossier, ApiError> {
     let procedure = store::procedures::get(conn, dossier.procedure_id)?;
-    let from = dossier
-        .created_at
-        .and_utc()
-        .with_timezone(&config.time_zone)
-        .date_naive();
-    let calendar = store::calendar::working_calendar(conn, config, from)?;
-    let outcome = workflow::plan(
-        &dossier.facts(),
+    let outcome = super::actions::plan(
+        conn,
+        dossier,
+        &procedure,
         Action::ConfirmPayment,
         Actor::System,
         &Request {
             amount_due: payment.amount,
             ..Default::default()
         },
-        &super::dossiers::timing(&procedure),
-        &calendar,
+        config,
         now,
-    )
-    .map_err(super::actions::refused)?;
+    )?;
     let receiving = store::units::require(conn, dossier.receiving_unit_id)?;
     let details = serde_json::json!({"transaction_id": payment.transaction_id, "amount": payment.amount, "method": "online"});
     let (after, _) = store::dossiers::apply_within(
