@@ -44,6 +44,7 @@ pub mod codes;
 pub mod deadline;
 pub mod documents;
 pub mod fees;
+pub mod indicators;
 pub mod lifecycle;
 pub mod procedures;
 pub mod rating;
