@@ -12,7 +12,9 @@ FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpq5 ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --create-home --home-dir /var/lib/motcua motcua
+    && useradd --system --create-home --home-dir /var/lib/motcua motcua \
+    && mkdir -p /var/lib/motcua/data \
+    && chown motcua /var/lib/motcua/data
 COPY --from=build /src/target/release/motcua /usr/local/bin/motcua
 USER motcua
 WORKDIR /var/lib/motcua

@@ -90,8 +90,18 @@ fn document_errors(document: &mut Document) {
             &mut item.patch,
         ];
         for operation in operations.into_iter().flatten() {
+            let has_body = operation.request_body.is_some();
             let responses = &mut operation.responses.responses;
-            for (status, description) in [
+            let body_errors = [
+                ("400", "The body is not well-formed"),
+                ("413", "The body is larger than the configured limit"),
+                ("415", "The body is not of the documented content type"),
+                (
+                    "422",
+                    "The body does not fit the schema or has invalid fields",
+                ),
+            ];
+            let any_errors = [
                 (
                     "500",
                     "An internal error (details are in the logs, under the request id)",
@@ -100,7 +110,9 @@ fn document_errors(document: &mut Document) {
                     "503",
                     "The database is busy or unreachable; retry after Retry-After seconds",
                 ),
-            ] {
+            ];
+            let extra: &[(&str, &str)] = if has_body { &body_errors } else { &[] };
+            for &(status, description) in extra.iter().chain(any_errors.iter()) {
                 responses
                     .entry(status.to_string())
                     .or_insert_with(|| ResponseBuilder::new().description(description).into());

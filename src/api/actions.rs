@@ -20,6 +20,7 @@ use crate::config::Config;
 use crate::db::DbConn;
 use crate::domain::accounts::Role;
 use crate::domain::documents::{self, DocumentKind};
+use crate::domain::fees::PaymentMethod;
 use crate::domain::lifecycle::Action;
 use crate::domain::workflow::{self, Refused, Request};
 use crate::error::{ApiError, StoreError};
@@ -59,6 +60,8 @@ pub struct ActionInput {
     /// `confirm_payment` at the counter: the number of the receipt given for the fee.
     #[validate(length(min = 1, max = 100))]
     pub receipt_number: Option<String>,
+    /// `confirm_payment` at the counter: `cash` (the default), `bank_transfer` or `card`.
+    pub payment_method: Option<PaymentMethod>,
     /// `submit_draft` or `approve`: the result file (uploaded by an official of the processing
     /// unit). Approving needs one, given then or with the draft.
     pub result_file_id: Option<Id>,
@@ -137,6 +140,7 @@ fn take_action(
     config: &Config,
 ) -> Result<(Dossier, Details, chrono::DateTime<Utc>), ApiError> {
     let dossier = visible_dossier(conn, who, id)?;
+    check_fields(&input)?;
     if dossier.version != expected {
         return Err(ApiError::precondition_failed());
     }
@@ -175,7 +179,11 @@ fn take_action(
             id: Id::new(),
             dossier_id: dossier.id,
             amount: request.amount_due,
-            method: "counter".to_string(),
+            method: input
+                .payment_method
+                .unwrap_or(PaymentMethod::Cash)
+                .as_str()
+                .to_string(),
             receipt_number: request.receipt_number.clone(),
             transaction_id: None,
             paid_at: now.naive_utc(),
@@ -280,6 +288,59 @@ fn history_details(
     details
 }
 
+/// Every field but `note` belongs to some actions only; sent with another, it is refused rather
+/// than silently kept in the history.
+fn check_fields(input: &ActionInput) -> Result<(), ApiError> {
+    use Action as A;
+    let fields: [(&str, bool, &[Action]); 8] = [
+        (
+            "reason",
+            input.reason.is_some(),
+            &[A::Refuse, A::Stop, A::Apology],
+        ),
+        (
+            "missing_components",
+            input.missing_components.is_some(),
+            &[A::RequestSupplement],
+        ),
+        ("specialist_id", input.specialist_id.is_some(), &[A::Assign]),
+        ("new_due_at", input.new_due_at.is_some(), &[A::Apology]),
+        ("components", input.components.is_some(), &[A::Supplement]),
+        (
+            "receipt_number",
+            input.receipt_number.is_some(),
+            &[A::ConfirmPayment],
+        ),
+        (
+            "payment_method",
+            input.payment_method.is_some(),
+            &[A::ConfirmPayment],
+        ),
+        (
+            "result_file_id",
+            input.result_file_id.is_some(),
+            &[A::SubmitDraft, A::Approve],
+        ),
+    ];
+    for (name, given, actions) in fields {
+        if given && !actions.contains(&input.action) {
+            return Err(ApiError::invalid_field(
+                name,
+                "unexpected",
+                format!("does not belong to the action {}", input.action),
+            ));
+        }
+    }
+    if input.payment_method == Some(PaymentMethod::Online) {
+        return Err(ApiError::invalid_field(
+            "payment_method",
+            "online",
+            "online payments are recorded by the payment gateway's callback",
+        ));
+    }
+    Ok(())
+}
+
 /// What the request names must exist and fit: the procedure's components (and not one the
 /// applicant satisfied with a valid stored document), an active specialist of the processing
 /// unit.
@@ -348,11 +409,6 @@ fn supplied(
 ) -> Result<Vec<Provided>, ApiError> {
     match &input.components {
         None => Ok(Vec::new()),
-        Some(_) if input.action != Action::Supplement => Err(ApiError::invalid_field(
-            "components",
-            "unexpected",
-            "only a supplement brings components",
-        )),
         Some(list) => {
             let caller = store::accounts::find(conn, who.account_id)?;
             let caller_national_id = caller
@@ -381,7 +437,6 @@ fn result_file(
     dossier: &Dossier,
     input: &ActionInput,
 ) -> Result<Option<store::files::File>, ApiError> {
-    let attachable = matches!(input.action, Action::SubmitDraft | Action::Approve);
     let Some(file_id) = input.result_file_id else {
         if input.action == Action::Approve
             && dossier.status() == crate::domain::lifecycle::Status::Processing
@@ -395,13 +450,6 @@ fn result_file(
         }
         return Ok(None);
     };
-    if !attachable {
-        return Err(ApiError::invalid_field(
-            "result_file_id",
-            "unexpected",
-            "only a draft or an approval attaches the result file",
-        ));
-    }
     let file = store::files::find(conn, file_id)?;
     let owner_unit = match &file {
         Some(f) => store::accounts::find(conn, f.owner_id)?.and_then(|a| a.unit_id),

@@ -115,7 +115,7 @@ fn readable(conn: &mut DbConn, who: &Principal, id: Id) -> Result<Document, ApiE
     if national_id_of(conn, who)?.as_deref() == Some(document.owner_national_id.as_str()) {
         return Ok(document);
     }
-    if let Some(scope) = policy::dossier_scope(who).filter(|_| who.role != Role::Citizen) {
+    if let Some(scope) = policy::handling_scope(who) {
         let using = store::documents::dossiers_using(conn, &document)?;
         if store::dossiers::any_visible(conn, &using, &scope)? {
             return Ok(document);
@@ -281,6 +281,7 @@ pub struct DigitizeInput {
         (status = 401, description = "No valid access token"),
         (status = 403, description = "Not a reception officer of the receiving unit"),
         (status = 404, description = "No such dossier, or not one the caller may see"),
+        (status = 409, description = "The dossier has not been received"),
         (status = 422, description = "A component that was not provided as a file"),
     ),
     security(("bearer" = []))
@@ -300,6 +301,12 @@ async fn digitize(
             let dossier = visible_dossier(conn, &who, id)?;
             if policy::relation(conn, &who, &dossier)? != Actor::Reception {
                 return Err(ApiError::forbidden());
+            }
+            if dossier.received_at.is_none() {
+                return Err(ApiError::conflict(
+                    "not_received",
+                    "Only the components of a received dossier are digitized.",
+                ));
             }
             let procedure = store::procedures::get(conn, dossier.procedure_id)?;
             let provided = store::dossiers::components(conn, id)?;
@@ -433,6 +440,15 @@ async fn register_historical(
         "owner_national_id",
         NationalId::parse(&input.owner_national_id),
     )?;
+    let today = today(&state);
+    let earliest = NaiveDate::from_ymd_opt(1900, 1, 1).expect("a valid date");
+    if input.issued_on > today || input.issued_on < earliest {
+        return Err(ApiError::invalid_field(
+            "issued_on",
+            "range",
+            "must be between 1900-01-01 and today",
+        ));
+    }
     if input
         .valid_until
         .is_some_and(|until| until < input.issued_on)
@@ -443,7 +459,6 @@ async fn register_historical(
             "is before issued_on",
         ));
     }
-    let today = today(&state);
     let document = state
         .db(move |conn| {
             store::units::find(conn, unit)?.ok_or_else(|| ApiError::not_found("Unit"))?;
@@ -581,7 +596,8 @@ pub struct PeriodProgress {
     pub period: String,
     /// Historical results digitized.
     pub digitized: i64,
-    /// The planned total; null when none was recorded.
+    /// The planned total; null when none was recorded (on the total row: unless every unit has
+    /// one).
     pub planned: Option<i64>,
     /// digitized / planned in percent, two decimals; null ("not applicable") without a plan.
     pub ratio: Option<f64>,
@@ -676,7 +692,9 @@ async fn digitization_report(
                             })
                             .map(|(_, _, n)| *n)
                             .collect();
-                        let planned = (!planned.is_empty()).then(|| planned.iter().sum());
+                        // A total has a plan only when every unit in it has one for the period.
+                        let expected = if unit.is_some() { 1 } else { units.len() };
+                        let planned = (planned.len() == expected).then(|| planned.iter().sum());
                         PeriodProgress {
                             period: p.label.clone(),
                             digitized,

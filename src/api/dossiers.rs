@@ -562,6 +562,13 @@ fn intake(
         "applicant.national_id",
         NationalId::parse(&applicant.national_id),
     )?;
+    if online && caller.national_id.as_deref() != Some(national_id.as_str()) {
+        return Err(ApiError::invalid_field(
+            "applicant.national_id",
+            "not_yours",
+            "online, a citizen applies in their own name",
+        ));
+    }
     let phone = applicant
         .phone
         .as_deref()
@@ -673,7 +680,8 @@ pub struct DossierQuery {
     /// Only dossiers assigned to the calling specialist.
     #[serde(default)]
     pub assigned_to_me: bool,
-    /// Only open dossiers whose appointment has passed (not those waiting for a supplement).
+    /// Only open dossiers that are overdue: past their appointment and not waiting for a
+    /// supplement, or marked late by a second supplement request.
     #[serde(default)]
     pub overdue: bool,
     /// Only online dossiers still waiting at the desk past their 8-working-hour limit.

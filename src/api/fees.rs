@@ -15,7 +15,7 @@ use super::extract::{not_blank, List, ListParams, ValidJson};
 use crate::auth::Principal;
 use crate::db::{self, DbConn};
 use crate::domain::accounts::Role;
-use crate::domain::fees::{charge, Context};
+use crate::domain::fees::{charge, Context, PaymentMethod};
 use crate::domain::lifecycle::{Action, Actor, Channel, Status};
 use crate::domain::text::fold;
 use crate::domain::workflow::Request;
@@ -489,7 +489,7 @@ async fn fee_quote(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PaymentView {
     pub amount: i64,
-    /// `counter` or `online`.
+    /// `cash`, `bank_transfer` or `card` at the counter; `online` through the gateway.
     pub method: String,
     pub receipt_number: Option<String>,
     pub transaction_id: Option<String>,
@@ -534,7 +534,10 @@ pub fn dossier_fee(conn: &mut DbConn, dossier: Id) -> Result<DossierFeeView, Api
         total,
         paid,
         outstanding: (total - paid).max(0),
-        paid_online: paid > 0 && payments.iter().all(|p| p.method == "online"),
+        paid_online: paid > 0
+            && payments
+                .iter()
+                .all(|p| p.method == PaymentMethod::Online.as_str()),
         payments: payments
             .into_iter()
             .map(|p| PaymentView {
@@ -804,6 +807,28 @@ fn record_online_payment(
         tracing::warn!(dossier = %notice.dossier_id, "payment callback refused: unknown dossier");
         return Err(ApiError::not_found("Dossier"));
     };
+    if matches!(dossier.status(), Status::Refused | Status::Stopped) {
+        tracing::warn!(dossier = %dossier.id, "payment callback refused: the dossier is closed");
+        return Err(ApiError::conflict(
+            "dossier_closed",
+            "The dossier was refused or stopped: nothing can be paid for it.",
+        ));
+    }
+    let procedure = store::procedures::get(conn, dossier.procedure_id)?;
+    if !procedure.procedure.online_payment {
+        tracing::warn!(dossier = %dossier.id, "payment callback refused: no online payment for this procedure");
+        return Err(ApiError::conflict(
+            "online_payment_not_offered",
+            "This procedure's fees are not paid online.",
+        ));
+    }
+    if notice.paid_at.with_timezone(&Utc) > Utc::now() + chrono::TimeDelta::minutes(5) {
+        return Err(ApiError::invalid_field(
+            "paid_at",
+            "future",
+            "is in the future",
+        ));
+    }
     let (charged, paid) = store::fees::balance(conn, dossier.id)?;
     let due = charged - paid;
     if due <= 0 {
@@ -825,7 +850,7 @@ fn record_online_payment(
         id: Id::new(),
         dossier_id: dossier.id,
         amount: notice.amount,
-        method: "online".to_string(),
+        method: PaymentMethod::Online.as_str().to_string(),
         receipt_number: None,
         transaction_id: Some(notice.transaction_id.clone()),
         paid_at: notice.paid_at.naive_utc(),

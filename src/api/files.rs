@@ -203,7 +203,7 @@ async fn upload(
         .json(FileView::from(file)))
 }
 
-/// Download a file: its uploader, and officials who can see a dossier that uses it.
+/// Download a file: its uploader, and the officials handling a dossier that uses it.
 #[utoipa::path(
     tag = "files",
     params(("id" = Id, Path, description = "The file's id")),
@@ -224,7 +224,7 @@ async fn content(
     let file = state
         .db(move |conn| {
             let file = store::files::find(conn, id)?.ok_or_else(|| ApiError::not_found("File"))?;
-            let through_dossier = match policy::dossier_scope(&who) {
+            let through_dossier = match policy::handling_scope(&who) {
                 Some(scope) => {
                     let using = store::files::dossiers_using(conn, id)?;
                     store::dossiers::any_visible(conn, &using, &scope)?

@@ -25,6 +25,16 @@ pub fn dossier_scope(who: &Principal) -> Option<Scope> {
     }
 }
 
+/// The dossiers whose files and documents a caller may read besides their own: those their unit
+/// handles (reception officers, specialists, leaders). Supervisors read reports, not people's
+/// papers.
+pub fn handling_scope(who: &Principal) -> Option<Scope> {
+    match who.role {
+        Role::Reception | Role::Specialist | Role::Leader => dossier_scope(who),
+        _ => None,
+    }
+}
+
 /// The caller's relation to a dossier they can see.
 pub fn relation(conn: &mut DbConn, who: &Principal, dossier: &Dossier) -> QueryResult<Actor> {
     Ok(match (who.role, who.unit_id) {

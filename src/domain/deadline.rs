@@ -77,6 +77,7 @@ pub enum ApologyRefusal {
     AlreadyGiven,
     TooLate,
     NotLater,
+    TooFar,
 }
 
 impl ApologyRefusal {
@@ -87,6 +88,9 @@ impl ApologyRefusal {
                 "an apology must come at least one working day before the appointment"
             }
             ApologyRefusal::NotLater => "the new appointment must be after the current one",
+            ApologyRefusal::TooFar => {
+                "the new appointment must be within a year of the current one"
+            }
         }
     }
 }
@@ -108,6 +112,9 @@ pub fn check_apology(
     }
     if new_due_at <= due_at {
         return Err(ApologyRefusal::NotLater);
+    }
+    if new_due_at > due_at + chrono::TimeDelta::days(365) {
+        return Err(ApologyRefusal::TooFar);
     }
     Ok(())
 }
@@ -258,6 +265,12 @@ mod tests {
                 false,
                 due,
                 Err(ApologyRefusal::NotLater),
+            ),
+            (
+                "2026-11-24 10:00",
+                false,
+                t("2027-12-01 08:00"),
+                Err(ApologyRefusal::TooFar),
             ),
         ];
         for (now, given, new_due, expected) in cases {

@@ -18,6 +18,17 @@ use chrono::NaiveDate;
 
 use super::lifecycle::Channel;
 
+string_enum! {
+    /// How a fee was paid: at the counter (cash, bank transfer, card) or online through the
+    /// payment gateway.
+    pub enum PaymentMethod {
+        Cash => "cash",
+        BankTransfer => "bank_transfer",
+        Card => "card",
+        Online => "online",
+    }
+}
+
 /// What a policy does to a fee.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {

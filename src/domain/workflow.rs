@@ -232,7 +232,9 @@ pub fn plan(
             })?;
             deadline::check_apology(calendar, now, due, facts.apology_due_at.is_some(), new_due)
                 .map_err(|refusal| match refusal {
-                    ApologyRefusal::NotLater => invalid("new_due_at", refusal.message()),
+                    ApologyRefusal::NotLater | ApologyRefusal::TooFar => {
+                        invalid("new_due_at", refusal.message())
+                    }
                     _ => Refused::Illegal(refusal.message().to_string()),
                 })?;
             f.apology_due_at = Some(new_due);
@@ -273,7 +275,13 @@ pub fn plan(
             back
         }
     };
-    let step = judge_step(&mut f, action, procedure, calendar, now);
+    // A corrected draft does not close the specialist's step again.
+    let redraft = action == Action::SubmitDraft && facts.draft_submitted;
+    let step = if redraft {
+        None
+    } else {
+        judge_step(&mut f, action, procedure, calendar, now)
+    };
     Ok(Outcome {
         facts: f,
         assign_code,

@@ -547,11 +547,13 @@ pub struct DossierFilter {
     pub reception_overdue_at: Option<NaiveDateTime>,
 }
 
-/// The states in which a received dossier's clock is running.
-pub const RUNNING: [Status; 3] = [
+/// The states of a received dossier that is not finished.
+pub const OPEN: [Status; 5] = [
     Status::Received,
     Status::Processing,
+    Status::SupplementRequested,
     Status::AwaitingPayment,
+    Status::WithdrawalRequested,
 ];
 
 pub fn list(
@@ -605,10 +607,15 @@ pub fn list(
         query = query.filter(dossiers::due_at.lt(to));
     }
     if let Some(at) = filter.overdue_at {
-        let running: Vec<&str> = RUNNING.iter().map(|s| s.as_str()).collect();
-        query = query
-            .filter(dossiers::status.eq_any(running))
-            .filter(dossiers::due_at.lt(at));
+        // As `domain::timeliness::of_dossier` judges open dossiers: past the appointment and not
+        // waiting for a supplement, or marked late by a second supplement request.
+        let open: Vec<&str> = OPEN.iter().map(|s| s.as_str()).collect();
+        query = query.filter(dossiers::status.eq_any(open)).filter(
+            dossiers::due_at
+                .lt(at)
+                .and(dossiers::paused_at.is_null())
+                .or(dossiers::supplement_requests.gt(1)),
+        );
     }
     if let Some(at) = filter.reception_overdue_at {
         query = query

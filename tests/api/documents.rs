@@ -459,7 +459,24 @@ fn historical_results_join_their_owners_store_and_the_backlog_is_reported() {
     assert!(total["unit_id"].is_null());
     assert_eq!(
         total["periods"][1],
-        json!({"period": "2010-2019", "digitized": 2, "planned": 4, "ratio": 50.0})
+        json!({"period": "2010-2019", "digitized": 2, "planned": null, "ratio": null}),
+        "the province has no plan: the total's ratio is not applicable"
+    );
+    // With the province's plan too, the total compares all that was digitized with all planned.
+    let stored = w.app.put(
+        &format!("/api/v1/units/{province}/digitization-plan"),
+        Some(&w.app.admin),
+        json!({"periods": [{"period": "2010-2019", "planned": 1}]}),
+    );
+    assert_eq!(stored.status, 204);
+    let report = w.app.get(
+        &format!("/api/v1/reports/digitization?unit={province}&subtree=true"),
+        Some(&supervisor),
+    );
+    let rows = report.ok(200)["rows"].as_array().unwrap().clone();
+    assert_eq!(
+        rows.last().unwrap()["periods"][1],
+        json!({"period": "2010-2019", "digitized": 2, "planned": 5, "ratio": 40.0})
     );
     // Leaders read their own subtree only; citizens and desk officers not at all.
     let commune_report = format!("/api/v1/reports/digitization?unit={commune}");

@@ -110,6 +110,7 @@ impl World {
                         {"name": "Giấy tờ khác", "mandatory": false}
                     ],
                     "fees": [{"name": "Lệ phí", "amount": 8000}],
+                    "online_payment": true,
                     "steps": [
                         {"name": "Tiếp nhận", "share": 10},
                         {"name": "Chuyên viên xử lý", "share": 60},

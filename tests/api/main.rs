@@ -11,6 +11,7 @@ mod dossier_rules;
 mod dossiers;
 mod fees;
 mod foundation;
+mod guards;
 mod procedures;
 mod schema;
 mod storage;
