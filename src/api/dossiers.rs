@@ -375,6 +375,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         (status = 400, description = "A malformed Idempotency-Key"),
         (status = 401, description = "No valid access token"),
         (status = 403, description = "The caller may not use this channel or unit"),
+        (status = 404, description = "A reused document that does not exist or is not the applicant's"),
         (status = 422, description = "Invalid fields; a procedure not online, not valid today or missing mandatory components; an idempotency key reused with another body"),
     ),
     security(("bearer" = []))
@@ -888,7 +889,10 @@ pub struct ReceiptQuery {
     tag = "dossiers",
     params(("id" = Id, Path, description = "The dossier's id"), ReceiptQuery),
     responses(
-        (status = 200, description = "The receipt", body = ReceiptView, content_type = "application/json"),
+        (status = 200, description = "The receipt: JSON, or a printable page with format=html", content(
+            (ReceiptView = "application/json"),
+            (String = "text/html"),
+        )),
         (status = 400, description = "An unknown format"),
         (status = 401, description = "No valid access token"),
         (status = 404, description = "No such dossier, or not one the caller may see"),

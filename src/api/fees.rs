@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
 use super::dossiers::visible_dossier;
-use super::extract::{not_blank, List, ListParams, ValidJson};
+use super::extract::{double_option, not_blank, List, ListParams, ValidJson};
 use crate::auth::Principal;
 use crate::db::{self, DbConn};
 use crate::domain::accounts::Role;
@@ -290,18 +290,47 @@ async fn get_policy(
     Ok(web::Json(detail.into()))
 }
 
-/// Change a policy's terms (administrators): send the whole policy. Dossiers already submitted
-/// keep the fee they were given.
+/// The fields of a policy to change; those left out stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyPatch {
+    #[validate(length(min = 1, max = 300), custom(function = "not_blank"))]
+    pub name: Option<String>,
+    #[validate(length(max = 1000))]
+    pub legal_basis: Option<String>,
+    pub valid_from: Option<NaiveDate>,
+    /// `null` makes the policy open-ended.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub valid_to: Option<Option<NaiveDate>>,
+    /// `null` makes it apply to every channel.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Channel>)]
+    pub channel: Option<Option<Channel>>,
+    /// Switches the policy to charging this percentage.
+    #[validate(range(min = 0, max = 100))]
+    pub percent: Option<i64>,
+    /// Switches the policy to this fixed reduction.
+    #[validate(range(min = 1, max = 1_000_000_000_000i64))]
+    pub reduction: Option<i64>,
+    pub stacking: Option<bool>,
+    /// Replaces the whole scope.
+    #[validate(nested)]
+    pub scope: Option<Scope>,
+}
+
+/// Change some of a policy's terms (administrators). Dossiers already submitted keep the fee
+/// they were given.
 #[utoipa::path(
     tag = "fees",
     params(("id" = Id, Path, description = "The policy's id")),
-    request_body = PolicyInput,
+    request_body = PolicyPatch,
     responses(
         (status = 200, description = "The policy as changed", body = PolicyView),
         (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an administrator"),
         (status = 404, description = "No such policy"),
-        (status = 422, description = "Invalid fields or an unknown unit"),
+        (status = 422, description = "Invalid fields, both percent and reduction, a window ending before it starts, or an unknown unit"),
     ),
     security(("bearer" = []))
 )]
@@ -310,17 +339,55 @@ async fn update_policy(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<Id>,
-    body: ValidJson<PolicyInput>,
+    body: ValidJson<PolicyPatch>,
 ) -> Result<web::Json<PolicyView>, ApiError> {
     who.require(&[Role::Admin])?;
     let id = id.into_inner();
-    let input = body.0;
+    let patch = body.0;
+    if patch.percent.is_some() && patch.reduction.is_some() {
+        return Err(ApiError::invalid_field(
+            "percent",
+            "percent",
+            "give either percent or reduction",
+        ));
+    }
     let detail = state
         .db(move |conn| {
-            let current = store::fees::get(conn, id)?;
-            let policy = input.policy(id, current.policy.created_at);
-            let targets = input.scope.targets(id);
-            Ok(store::fees::update(conn, &policy, Some(&targets))?)
+            let mut policy = store::fees::get(conn, id)?.policy;
+            if let Some(name) = patch.name {
+                policy.name = name.trim().to_string();
+            }
+            if let Some(basis) = patch.legal_basis {
+                policy.legal_basis = basis.trim().to_string();
+            }
+            if let Some(from) = patch.valid_from {
+                policy.valid_from = from;
+            }
+            if let Some(to) = patch.valid_to {
+                policy.valid_to = to;
+            }
+            if let Some(channel) = patch.channel {
+                policy.channel = channel.map(|c| c.as_str().to_string());
+            }
+            if let Some(percent) = patch.percent {
+                (policy.effect, policy.amount) = ("percent".to_string(), percent);
+            }
+            if let Some(reduction) = patch.reduction {
+                (policy.effect, policy.amount) = ("reduction".to_string(), reduction);
+            }
+            if let Some(stacking) = patch.stacking {
+                policy.stacking = stacking;
+            }
+            if policy.valid_to.is_some_and(|to| to < policy.valid_from) {
+                return Err(ApiError::invalid_field(
+                    "valid_to",
+                    "valid_to",
+                    "valid_to is before valid_from",
+                ));
+            }
+            policy.updated_at = db::now();
+            let targets = patch.scope.map(|scope| scope.targets(id));
+            Ok(store::fees::update(conn, &policy, targets.as_deref())?)
         })
         .await?;
     Ok(web::Json(detail.into()))
@@ -573,7 +640,10 @@ pub struct ReceiptFormat {
     tag = "fees",
     params(("id" = Id, Path, description = "The dossier's id"), ReceiptFormat),
     responses(
-        (status = 200, description = "The receipt, as a printable page or JSON", body = FeeReceiptView, content_type = "text/html"),
+        (status = 200, description = "The receipt: a printable page, or JSON with format=json", content(
+            (String = "text/html"),
+            (FeeReceiptView = "application/json"),
+        )),
         (status = 400, description = "An unknown format"),
         (status = 401, description = "No valid access token"),
         (status = 404, description = "No such dossier, or not one the caller may see"),

@@ -64,7 +64,7 @@ impl Answer {
     }
 }
 
-fn database_url(dir: &std::path::Path) -> String {
+pub fn database_url(dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => {
             let schema = format!("t_{}", uuid::Uuid::new_v4().simple());

@@ -84,10 +84,44 @@ fn online_submission_pays_half_and_keeps_its_fee_when_the_policy_changes() {
     let changed = w.app.patch(
         &format!("/api/v1/fee-policies/{id}"),
         Some(&w.app.admin),
-        json!({"name": "Miễn phí nộp trực tuyến", "valid_from": "2023-01-01",
-               "channel": "online", "percent": 0}),
+        json!({"name": "Miễn phí nộp trực tuyến", "percent": 0}),
     );
-    assert_eq!(changed.ok(200)["percent"], 0);
+    let changed = changed.ok(200).clone();
+    assert_eq!(changed["percent"], 0);
+    assert_eq!(
+        changed["channel"], "online",
+        "what the change left out stays"
+    );
+    assert_eq!(changed["legal_basis"], "Nghị quyết HĐND tỉnh Quảng Ngãi");
+    for bad in [
+        json!({"percent": 10, "reduction": 1000}),
+        json!({"valid_to": "2020-01-01"}),
+        json!({"percent": 101}),
+        json!({"surprise": true}),
+    ] {
+        let answer = w.app.patch(
+            &format!("/api/v1/fee-policies/{id}"),
+            Some(&w.app.admin),
+            bad,
+        );
+        assert_eq!(answer.status, 422, "{}", answer.text);
+    }
+    for token in [&w.citizen, &w.leader] {
+        w.app
+            .patch(
+                &format!("/api/v1/fee-policies/{id}"),
+                Some(token),
+                json!({"percent": 100}),
+            )
+            .problem(403, "forbidden");
+        w.app
+            .get(&format!("/api/v1/fee-policies/{id}"), Some(token))
+            .problem(403, "forbidden");
+    }
+    let stored = w
+        .app
+        .get(&format!("/api/v1/fee-policies/{id}"), Some(&w.app.admin));
+    assert_eq!(stored.ok(200)["percent"], 0);
     assert_eq!(quote(&w, "online")["total"], 0);
     let fee = fee_of(&w, &submitted, &w.citizen);
     assert_eq!(fee["total"], 4000);
@@ -336,4 +370,35 @@ fn the_gateway_callback_marks_the_dossier_paid_online_once() {
     other["transaction_id"] = json!("VNPAY-20261123-0002");
     callback(&w, &other, None).problem(409, "nothing_due");
     assert_eq!(w.app.count("dossier_payments"), 1);
+}
+
+#[test]
+fn a_payment_before_it_is_asked_for_is_recorded_without_a_step_and_an_unconfigured_gateway_is_refused(
+) {
+    let w = world();
+    quang_ngai(&w);
+    let d = w.submit();
+    let notice = json!({"transaction_id": "MOMO-1", "dossier_id": d["id"], "amount": 4000,
+                        "paid_at": "2026-11-23T09:00:00+07:00"});
+    let ack = callback(&w, &notice, None);
+    let ack = ack.ok(200);
+    assert_eq!(ack["recorded"], true);
+    assert_eq!(ack["status"], "submitted", "no state change");
+    let fee = fee_of(&w, &d, &w.citizen);
+    assert_eq!(
+        (fee["paid"].as_i64(), fee["outstanding"].as_i64()),
+        (Some(4000), Some(0))
+    );
+    assert_eq!(fee["paid_online"], true);
+    // Nothing is due later: no payment step.
+    let d = w.step(&w.reception, &d, json!({"action": "receive"}));
+    let d = w.step(&w.reception, &d, json!({"action": "transfer"}));
+    w.act(&w.specialist, &d, json!({"action": "request_payment"}))
+        .problem(409, "illegal_transition");
+
+    let unconfigured = World::new();
+    unconfigured
+        .app
+        .post("/api/v1/payments/callback", None, notice)
+        .problem(503, "payments_not_configured");
 }

@@ -149,6 +149,17 @@ fn the_served_openapi_document_is_the_committed_one() {
             }
         }
     }
+    // Enumerations are documented with the names the API speaks.
+    let schemas = &served["components"]["schemas"];
+    assert_eq!(schemas["Role"]["enum"][0], "admin");
+    assert!(schemas["Status"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("supplement_requested")));
+    assert!(schemas["Channel"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("in_person")));
     // Swagger UI is served from the binary (no download).
     let docs = app.get("/docs/", None);
     assert_eq!(docs.status, 200);

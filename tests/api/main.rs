@@ -5,6 +5,7 @@ mod common;
 
 mod auth;
 mod calendar;
+mod cli;
 mod documents;
 mod dossier_access;
 mod dossier_rules;
