@@ -192,7 +192,11 @@ async fn get_document(
     tag = "documents",
     params(("id" = Id, Path, description = "The document's id")),
     responses(
-        (status = 200, description = "The document's bytes", content_type = "application/octet-stream"),
+        (status = 200, description = "The document's bytes", content(
+            (String = "application/pdf"),
+            (String = "image/jpeg"),
+            (String = "image/png"),
+        )),
         (status = 401, description = "No valid access token"),
         (status = 404, description = "No such document, or not one the caller may read"),
     ),

@@ -789,7 +789,7 @@ pub struct PaymentAck {
     responses(
         (status = 200, description = "Recorded, or recorded before", body = PaymentAck),
         (status = 401, description = "A missing or wrong signature"),
-        (status = 404, description = "No such dossier"),
+        (status = 404, description = "No such dossier, or online payment is not configured"),
         (status = 409, description = "Nothing is due, or the transaction id was used for another payment"),
         (status = 422, description = "The amount is not what is due"),
     )
@@ -802,7 +802,7 @@ async fn payment_callback(
 ) -> Result<web::Json<PaymentAck>, ApiError> {
     let secret = state.config.payment_secret.clone().ok_or_else(|| {
         ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::NOT_FOUND,
             "payments_not_configured",
             "Online payment is not configured on this service.",
         )

@@ -208,7 +208,11 @@ async fn upload(
     tag = "files",
     params(("id" = Id, Path, description = "The file's id")),
     responses(
-        (status = 200, description = "The file's bytes", content_type = "application/octet-stream"),
+        (status = 200, description = "The file's bytes", content(
+            (String = "application/pdf"),
+            (String = "image/jpeg"),
+            (String = "image/png"),
+        )),
         (status = 401, description = "No valid access token"),
         (status = 404, description = "No such file, or not one the caller may read"),
     ),

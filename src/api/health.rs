@@ -14,7 +14,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Status {
+pub struct Health {
     /// `ok`.
     pub status: String,
     /// The database backend in use (`/ready` only).
@@ -23,10 +23,10 @@ pub struct Status {
 }
 
 /// The process is alive.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Status)))]
+#[utoipa::path(tag = "health", responses((status = 200, description = "Alive", body = Health)))]
 #[get("/health")]
 async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Status {
+    HttpResponse::Ok().json(Health {
         status: "ok".to_string(),
         database: None,
     })
@@ -36,7 +36,7 @@ async fn health() -> HttpResponse {
 #[utoipa::path(
     tag = "health",
     responses(
-        (status = 200, description = "Ready", body = Status),
+        (status = 200, description = "Ready", body = Health),
         (status = 503, description = "The database is unreachable or migrations are pending"),
     )
 )]
@@ -54,7 +54,7 @@ async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
             Ok(conn.backend())
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Status {
+    Ok(HttpResponse::Ok().json(Health {
         status: "ok".to_string(),
         database: Some(backend.name().to_string()),
     }))

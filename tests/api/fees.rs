@@ -400,5 +400,5 @@ fn a_payment_before_it_is_asked_for_is_recorded_without_a_step_and_an_unconfigur
     unconfigured
         .app
         .post("/api/v1/payments/callback", None, notice)
-        .problem(503, "payments_not_configured");
+        .problem(404, "payments_not_configured");
 }
