@@ -931,7 +931,7 @@ fn record_online_payment(
         store::fees::record_payment(conn, &payment)?;
         return Ok(ack(dossier.status(), true));
     }
-    let after = resume_after_payment(conn, &dossier, payment, config, now)?;
+    let after = resume_after_payment(conn, &dossier, &procedure, payment, config, now)?;
     Ok(ack(after.status(), true))
 }
 
@@ -939,15 +939,15 @@ fn record_online_payment(
 fn resume_after_payment(
     conn: &mut DbConn,
     dossier: &Dossier,
+    procedure: &ProcedureDetail,
     payment: Payment,
     config: &crate::config::Config,
     now: DateTime<Utc>,
 ) -> Result<Dossier, ApiError> {
-    let procedure = store::procedures::get(conn, dossier.procedure_id)?;
     let outcome = super::actions::plan(
         conn,
         dossier,
-        &procedure,
+        procedure,
         Action::ConfirmPayment,
         Actor::System,
         &Request {

@@ -39,14 +39,6 @@ impl Status {
     pub fn is_terminal(self) -> bool {
         matches!(self, Status::Refused | Status::Stopped | Status::Returned)
     }
-
-    /// States in which processing is over (the dossier has a `finished_at`).
-    pub fn is_finished(self) -> bool {
-        matches!(
-            self,
-            Status::Refused | Status::Stopped | Status::Processed | Status::Returned
-        )
-    }
 }
 
 string_enum! {

@@ -292,13 +292,9 @@ pub struct Intake {
     pub tz: chrono_tz::Tz,
 }
 
-/// Stores a new dossier: an online submission, or a desk intake that starts received (and then
-/// gets its code at once).
-pub fn create(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
-    db::write(conn, |conn| insert(conn, intake))
-}
-
-/// [`create`] inside a transaction the caller already holds (idempotent creation).
+/// Stores a new dossier — an online submission, or a desk intake that starts received (and then
+/// gets its code at once) — with its components, frozen fee and first history entry, inside the
+/// write transaction the caller holds (which also keeps the idempotency record).
 pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
     let Intake {
         mut dossier,
