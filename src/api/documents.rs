@@ -300,6 +300,7 @@ async fn digitize(
     let id = id.into_inner();
     let input = body.0;
     let today = today(&state);
+    let tz = state.config.time_zone;
     let documents = state
         .db(move |conn| {
             let dossier = visible_dossier(conn, &who, id)?;
@@ -380,6 +381,7 @@ async fn digitize(
                     store::documents::insert(conn, &document)?;
                     out.push(document);
                 }
+                store::reports::track(conn, &dossier, tz)?;
                 Ok(out)
             })
         })

@@ -658,6 +658,8 @@ fn intake(
         created_by: who.account_id,
         created_at: at,
         updated_at: at,
+        overdue_at: None,
+        processing_seconds: None,
     };
     dossier.set_facts(&facts);
     let lines = super::fees::quote(conn, &procedure, body.channel, today, processing_unit_id)?;
@@ -1063,6 +1065,7 @@ async fn rate(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let input = body.0;
+    let tz = state.config.time_zone;
     let rating = state
         .db(move |conn| {
             let d = visible_dossier(conn, &who, id)?;
@@ -1084,7 +1087,7 @@ async fn rate(
                     .filter(|c| !c.is_empty()),
                 rated_at: db::now(),
             };
-            store::dossiers::rate(conn, &rating)?;
+            store::dossiers::rate(conn, &rating, tz)?;
             Ok(rating)
         })
         .await?;

@@ -929,6 +929,7 @@ fn record_online_payment(
     };
     if dossier.status() != Status::AwaitingPayment {
         store::fees::record_payment(conn, &payment)?;
+        store::reports::track(conn, &dossier, config.time_zone)?;
         return Ok(ack(dossier.status(), true));
     }
     let after = resume_after_payment(conn, &dossier, &procedure, payment, config, now)?;

@@ -262,6 +262,8 @@ diesel::table! {
         created_by -> Binary,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        overdue_at -> Nullable<Timestamp>,
+        processing_seconds -> Nullable<BigInt>,
     }
 }
 
@@ -313,6 +315,66 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    dossier_tallies (dossier_id) {
+        dossier_id -> Binary,
+        receiving_unit_id -> Binary,
+        processing_unit_id -> Binary,
+        procedure_id -> Binary,
+        online -> Bool,
+        submitted_on -> Nullable<Integer>,
+        reception_late_on -> Nullable<Integer>,
+        received_on -> Nullable<Integer>,
+        refused_on -> Nullable<Integer>,
+        finished_on -> Nullable<Integer>,
+        left_on -> Nullable<Integer>,
+        timeliness -> Nullable<Text>,
+        overdue_on -> Nullable<Integer>,
+        processing_seconds -> BigInt,
+        reused -> Bool,
+        digitized -> Bool,
+        results_issued -> Integer,
+        results_on -> Nullable<Integer>,
+        with_fee -> Bool,
+        paid_online -> Bool,
+        discount_vnd -> BigInt,
+        rating -> Nullable<Text>,
+        rated_on -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    report_buckets (unit_id, period, procedure_id) {
+        unit_id -> Binary,
+        procedure_id -> Binary,
+        period -> Integer,
+        intake_online -> BigInt,
+        intake_desk -> BigInt,
+        refused -> BigInt,
+        awaiting_started -> BigInt,
+        awaiting_ended -> BigInt,
+        awaiting_late_started -> BigInt,
+        awaiting_late_ended -> BigInt,
+        received_online -> BigInt,
+        received_desk -> BigInt,
+        finished_early -> BigInt,
+        finished_on_time -> BigInt,
+        finished_late -> BigInt,
+        overdue_started -> BigInt,
+        overdue_ended -> BigInt,
+        processing_seconds -> BigInt,
+        reused -> BigInt,
+        digitized -> BigInt,
+        results_issued -> BigInt,
+        with_fee -> BigInt,
+        paid_online -> BigInt,
+        discount_vnd -> BigInt,
+        satisfied -> BigInt,
+        normal -> BigInt,
+        dissatisfied -> BigInt,
+    }
+}
+
 diesel::joinable!(dossiers -> procedures (procedure_id));
 diesel::joinable!(dossier_components -> dossiers (dossier_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
@@ -343,4 +405,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_signing_keys,
     dossier_results,
     digitization_plans,
+    dossier_tallies,
+    report_buckets,
 );

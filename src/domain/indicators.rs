@@ -173,6 +173,14 @@ counts! {
         dissatisfied,
         /// Total fee discount granted, in VND.
         discount_vnd,
+        /// Received online at this unit's desk in the period (an intake figure, counted at the
+        /// receiving unit; the columns above count at the processing unit).
+        intake_online,
+        /// Recorded in person or by post at this unit's desk in the period (intake, as above).
+        intake_desk,
+        /// Processing time of the dossiers finished in the period, in seconds of each
+        /// procedure's own kind of time (for the average processing time).
+        processing_seconds,
     }
 }
 
@@ -716,6 +724,9 @@ mod tests {
             normal: 2,
             dissatisfied: 1,
             discount_vnd: 150_000,
+            intake_online: 6,
+            intake_desk: 10,
+            processing_seconds: 0,
         }
     }
 
@@ -1210,7 +1221,7 @@ mod tests {
         // Rates of a sum are not sums of rates, but the sum's rates come from the summed counts.
         assert_eq!(total.on_time_rate(), Rate::new(48, 60));
 
-        assert_eq!(Counts::FIELDS.len(), 21);
+        assert_eq!(Counts::FIELDS.len(), 24);
         assert_eq!(Counts::FIELDS[0], "carried_over");
         assert_eq!(Counts::FIELDS[20], "discount_vnd");
         let saturated = Counts {

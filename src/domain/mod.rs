@@ -51,6 +51,7 @@ pub mod indicators;
 pub mod lifecycle;
 pub mod procedures;
 pub mod rating;
+pub mod tally;
 pub mod text;
 pub mod timeliness;
 pub mod units;

@@ -28,6 +28,12 @@ pub struct Facts {
     pub step_started_at: Option<DateTime<Utc>>,
     pub step_paused_base: i64,
     pub finished_at: Option<DateTime<Utc>>,
+    /// The moment from which the dossier counts as overdue while it is open, given no further
+    /// change ([`overdue_from`]); `None` while it waits in time for a supplement.
+    pub overdue_at: Option<DateTime<Utc>>,
+    /// Received dossiers once finished: the processing time in the procedure's kind of time
+    /// (working or elapsed seconds), the time paused for supplements left out.
+    pub processing_seconds: Option<i64>,
 }
 
 impl Facts {
@@ -48,6 +54,8 @@ impl Facts {
             step_started_at: None,
             step_paused_base: 0,
             finished_at: None,
+            overdue_at: None,
+            processing_seconds: None,
         }
     }
 
@@ -67,7 +75,36 @@ impl Facts {
         ));
         self.step_started_at = Some(now);
         self.step_paused_base = 0;
+        self.overdue_at = self.due_at;
     }
+}
+
+/// The moment from which a dossier with the facts `after` counts as overdue while it stays open
+/// (DOMAIN.md §7), after an action at `now` on a dossier with the facts `before`:
+/// - once overdue, a dossier stays overdue until it is finished (a supplement requested after
+///   the appointment is judged at the request, and the time it pauses moves the appointment no
+///   later than the supplement's arrival);
+/// - a second supplement request makes it overdue from that moment;
+/// - while it waits in time for a supplement it is not overdue (`None`);
+/// - otherwise it is overdue from its appointment.
+///
+/// Finishing keeps the value: the dossier was overdue from then until it finished. Reports use
+/// it to tell, for any past period's end, whether a dossier then open was overdue.
+pub fn overdue_from(before: &Facts, after: &Facts, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if after.finished_at.is_some() {
+        return before.overdue_at;
+    }
+    after.due_at?;
+    if let Some(since) = before.overdue_at.filter(|since| *since < now) {
+        return Some(since);
+    }
+    if after.supplement_requests > 1 {
+        return Some(now);
+    }
+    if after.paused_at.is_some() {
+        return None;
+    }
+    after.due_at
 }
 
 /// What the procedure says about time.
@@ -275,6 +312,14 @@ pub fn plan(
             back
         }
     };
+    f.overdue_at = overdue_from(facts, &f, now);
+    if let (Some(received), Some(ended), None) = (f.received_at, f.finished_at, facts.finished_at) {
+        let paused_now = facts
+            .paused_at
+            .map_or(0, |p| deadline::elapsed(calendar, procedure.unit, p, ended));
+        let worked = deadline::elapsed(calendar, procedure.unit, received, ended);
+        f.processing_seconds = Some((worked - f.paused_seconds - paused_now).max(0));
+    }
     // A corrected draft does not close the specialist's step again.
     let redraft = action == Action::SubmitDraft && facts.draft_submitted;
     let step = if redraft {

@@ -52,6 +52,8 @@ pub struct Dossier {
     pub created_by: Id,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub overdue_at: Option<NaiveDateTime>,
+    pub processing_seconds: Option<i64>,
 }
 
 fn utc(t: Option<NaiveDateTime>) -> Option<DateTime<Utc>> {
@@ -87,6 +89,8 @@ impl Dossier {
             step_started_at: utc(self.step_started_at),
             step_paused_base: self.step_paused_base,
             finished_at: utc(self.finished_at),
+            overdue_at: utc(self.overdue_at),
+            processing_seconds: self.processing_seconds,
         }
     }
 
@@ -105,6 +109,8 @@ impl Dossier {
         self.step_started_at = naive(f.step_started_at);
         self.step_paused_base = f.step_paused_base;
         self.finished_at = naive(f.finished_at);
+        self.overdue_at = naive(f.overdue_at);
+        self.processing_seconds = f.processing_seconds;
     }
 
     pub fn clock(&self) -> Clock {
@@ -136,6 +142,8 @@ struct ActionChanges<'a> {
     step_started_at: Option<NaiveDateTime>,
     step_paused_base: i64,
     finished_at: Option<NaiveDateTime>,
+    overdue_at: Option<NaiveDateTime>,
+    processing_seconds: Option<i64>,
     version: i32,
     updated_at: NaiveDateTime,
 }
@@ -343,6 +351,7 @@ pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
             at: dossier.created_at,
         },
     )?;
+    super::reports::track(conn, &dossier, tz)?;
     Ok(dossier)
 }
 
@@ -447,6 +456,8 @@ pub fn apply_within(
             step_started_at: after.step_started_at,
             step_paused_base: after.step_paused_base,
             finished_at: after.finished_at,
+            overdue_at: after.overdue_at,
+            processing_seconds: after.processing_seconds,
             version: after.version,
             updated_at: after.updated_at,
         };
@@ -505,6 +516,7 @@ pub fn apply_within(
             at: after.updated_at,
         };
         insert_event(conn, event.clone())?;
+        super::reports::track(conn, &after, applied.tz)?;
         Ok((after, event))
     }
 }
@@ -681,7 +693,7 @@ pub fn rating(conn: &mut DbConn, dossier: Id) -> QueryResult<Option<Rating>> {
 }
 
 /// Records the applicant's rating; a dossier is rated once.
-pub fn rate(conn: &mut DbConn, rating: &Rating) -> StoreResult<()> {
+pub fn rate(conn: &mut DbConn, rating: &Rating, tz: chrono_tz::Tz) -> StoreResult<()> {
     db::write(conn, |conn| {
         if self::rating(conn, rating.dossier_id)?.is_some() {
             return Err(StoreError::Conflict(
@@ -692,6 +704,7 @@ pub fn rate(conn: &mut DbConn, rating: &Rating) -> StoreResult<()> {
         diesel::insert_into(dossier_ratings::table)
             .values(rating)
             .execute(conn)?;
+        super::reports::track_id(conn, rating.dossier_id, tz)?;
         Ok(())
     })
 }

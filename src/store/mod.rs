@@ -10,6 +10,7 @@ pub mod fees;
 pub mod files;
 pub mod idempotency;
 pub mod procedures;
+pub mod reports;
 pub mod units;
 
 use crate::id::Id;

@@ -1,0 +1,736 @@
+//! How one dossier counts in the reports (DOMAIN.md §7 and §10), and how the report's columns
+//! come back out of the counts.
+//!
+//! A dossier's [`Tally`] says on which local day each thing that reports count happened to it:
+//! submitted, received, refused, finished (early, on time or late), became overdue, rated, and so
+//! on. [`entries`] turns a tally into per-unit, per-procedure, per-day [`Metrics`]; every change to
+//! a dossier retracts its old tally's entries and adds its new one's ([`deltas`]), so the stored
+//! buckets always equal the sum over all dossiers of their current tallies. Each entry counts in
+//! three buckets: its day, its month and the all-time total ([`TOTAL`]), so that any period is a
+//! few month rows and a few day rows ([`ranges`]).
+//!
+//! Figures of a period's end (carried over, open in time or overdue, awaiting reception) are
+//! *levels*: the sum of every start minus every end up to that day. They come from the all-time
+//! total minus what happened after the day ([`counts`]), which stays cheap for recent periods.
+//!
+//! # Choices made where DOMAIN.md is silent
+//!
+//! - **Which unit.** The periodic report's block (carried over, received, finished, open, and the
+//!   digitization, payment, rating and discount counts) counts at the dossier's *processing* unit,
+//!   so that every row keeps the identity carried over + received = finished + open. What happens
+//!   at the desk counts at the *receiving* unit: received there by channel (`intake_online`,
+//!   `intake_desk`), awaiting reception, refused at reception.
+//! - **Awaiting reception** is an online dossier not yet received nor finished, including one
+//!   sent back for a supplement before receipt; it is flagged from its 8-working-hour limit on.
+//! - **Overdue at a period's end** uses the dossier's `overdue_at` ([`super::workflow::overdue_from`]):
+//!   a dossier open at the end of day `d` is overdue when it became overdue on or before `d`. A
+//!   period that has not ended yet is judged at the present moment instead, by the caller.
+//! - **The days of the other counts:** reuse, fees (non-zero fee, paid online, discount granted) on
+//!   the day of receipt; digitized with an electronic result and processing time on the day it
+//!   finished; electronic results on the day the first one was issued; ratings on the day given.
+//!   Only received dossiers count in them.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+use super::indicators::Counts;
+use super::lifecycle::{Channel, Status};
+use super::rating::Satisfaction;
+use super::timeliness::{self, Timeliness};
+use crate::id::Id;
+
+/// The period key of the all-time total bucket.
+pub const TOTAL: i32 = 0;
+
+/// The period key of a day: `yyyymmdd`.
+pub fn day_key(day: NaiveDate) -> i32 {
+    day.year() * 10_000 + day.month() as i32 * 100 + day.day() as i32
+}
+
+/// The period key of a month: `yyyymm`.
+pub fn month_key(day: NaiveDate) -> i32 {
+    day.year() * 100 + day.month() as i32
+}
+
+/// The day of a day key.
+pub fn key_day(key: i32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(key / 10_000, (key / 100 % 100) as u32, (key % 100) as u32)
+}
+
+fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("the first of a month exists")
+}
+
+fn month_end(day: NaiveDate) -> NaiveDate {
+    let next = day
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(NaiveDate::MAX);
+    month_start(next).pred_opt().unwrap_or(NaiveDate::MAX)
+}
+
+/// Inclusive ranges of period keys whose buckets together cover exactly the days `from..=to`:
+/// whole months as month keys, the ragged ends as day keys.
+pub fn ranges(from: NaiveDate, to: NaiveDate) -> Vec<(i32, i32)> {
+    if from > to {
+        return Vec::new();
+    }
+    if month_start(from) == month_start(to) {
+        return if from == month_start(from) && to == month_end(to) {
+            vec![(month_key(from), month_key(to))]
+        } else {
+            vec![(day_key(from), day_key(to))]
+        };
+    }
+    let mut out = Vec::new();
+    let mut first_month = from;
+    if from != month_start(from) {
+        out.push((day_key(from), day_key(month_end(from))));
+        first_month = month_end(from).succ_opt().unwrap_or(NaiveDate::MAX);
+    }
+    let mut last_month = to;
+    let mut tail = None;
+    if to != month_end(to) {
+        tail = Some((day_key(month_start(to)), day_key(to)));
+        last_month = month_start(to).pred_opt().unwrap_or(NaiveDate::MIN);
+    }
+    if first_month <= last_month {
+        out.push((month_key(first_month), month_key(last_month)));
+    }
+    out.extend(tail);
+    out
+}
+
+/// Inclusive ranges of period keys covering every day after `to` (the future included).
+pub fn ranges_after(to: NaiveDate) -> Vec<(i32, i32)> {
+    let mut out = Vec::new();
+    let end = month_end(to);
+    if to < end {
+        out.push((day_key(to.succ_opt().unwrap_or(to)), day_key(end)));
+    }
+    out.push((month_key(end) + 1, 999_912));
+    out
+}
+
+/// Declares [`Metrics`] with its fields once.
+macro_rules! metrics {
+    ($(#[$meta:meta])* pub struct Metrics { $($(#[$fmeta:meta])* $field:ident,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        pub struct Metrics {
+            $($(#[$fmeta])* pub $field: i64,)+
+        }
+
+        impl Metrics {
+            /// Field-wise `self + sign × other`.
+            pub fn add_scaled(&mut self, other: &Metrics, sign: i64) {
+                $(self.$field += sign * other.$field;)+
+            }
+
+            pub fn is_zero(&self) -> bool {
+                $(self.$field == 0 &&)+ true
+            }
+        }
+    };
+}
+
+metrics! {
+    /// The counts of one bucket: a unit, a procedure and a day (or a month, or all time). The
+    /// `_started` and `_ended` pairs give levels at a day's end (see the module documentation).
+    pub struct Metrics {
+        /// Received at this (receiving) unit's desk, online.
+        intake_online,
+        /// Recorded at this (receiving) unit's desk, in person or by post.
+        intake_desk,
+        /// Refused at this (receiving) unit's desk.
+        refused,
+        /// Online dossiers submitted to this (receiving) unit.
+        awaiting_started,
+        /// Of those, received or finished (no longer awaiting reception).
+        awaiting_ended,
+        /// Online dossiers past their 8-working-hour limit while awaiting reception.
+        awaiting_late_started,
+        /// Of those, received or finished.
+        awaiting_late_ended,
+        /// Received for this (processing) unit, submitted online.
+        received_online,
+        /// Received for this (processing) unit, in person or by post.
+        received_desk,
+        finished_early,
+        finished_on_time,
+        finished_late,
+        /// Open dossiers that became overdue.
+        overdue_started,
+        /// Of those, finished.
+        overdue_ended,
+        /// Processing time of finished dossiers, seconds of the procedure's kind of time.
+        processing_seconds,
+        /// Received dossiers that reused a stored document.
+        reused,
+        /// Finished dossiers whose components are all digitized and which have an electronic
+        /// result.
+        digitized,
+        /// Electronic results issued.
+        results_issued,
+        /// Received dossiers with a non-zero fee.
+        with_fee,
+        /// Of those, paid online.
+        paid_online,
+        /// Fee discount granted, VND.
+        discount_vnd,
+        satisfied,
+        normal,
+        dissatisfied,
+    }
+}
+
+/// What the reports need to know of a dossier, as stored (instants in UTC).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub receiving_unit: Id,
+    pub processing_unit: Id,
+    pub procedure: Id,
+    pub channel: Channel,
+    pub status: Status,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub reception_due_at: Option<DateTime<Utc>>,
+    pub received_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub overdue_at: Option<DateTime<Utc>>,
+    pub supplement_requests: i32,
+    pub processing_seconds: Option<i64>,
+    /// A component was given as a document of the applicant's store.
+    pub reused: bool,
+    /// Every component is digitized (reused or scanned at the desk) and an electronic result was
+    /// issued.
+    pub digitized: bool,
+    pub results_issued: i32,
+    pub first_result_at: Option<DateTime<Utc>>,
+    /// The frozen fee: what is charged and what it was before discounts.
+    pub charged_vnd: i64,
+    pub base_vnd: i64,
+    /// A payment was made online.
+    pub paid_online: bool,
+    pub rating: Option<(Satisfaction, DateTime<Utc>)>,
+}
+
+/// How a dossier counts: the local day of each thing the reports count. The store keeps each
+/// dossier's tally so that its next change can retract it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub receiving_unit: Id,
+    pub processing_unit: Id,
+    pub procedure: Id,
+    pub online: bool,
+    /// Online dossiers: the day submitted, the day their reception limit passed, the day they
+    /// were received or finished.
+    pub submitted_on: Option<NaiveDate>,
+    pub reception_late_on: Option<NaiveDate>,
+    pub left_on: Option<NaiveDate>,
+    pub received_on: Option<NaiveDate>,
+    /// Refused at reception.
+    pub refused_on: Option<NaiveDate>,
+    /// Received dossiers: the day they finished and how.
+    pub finished: Option<(NaiveDate, Timeliness)>,
+    /// Received dossiers: the day they became (or will become) overdue while open.
+    pub overdue_on: Option<NaiveDate>,
+    pub processing_seconds: i64,
+    pub reused: bool,
+    pub digitized: bool,
+    pub results_issued: i32,
+    pub results_on: Option<NaiveDate>,
+    pub with_fee: bool,
+    pub paid_online: bool,
+    pub discount_vnd: i64,
+    pub rating: Option<(Satisfaction, NaiveDate)>,
+}
+
+impl Tally {
+    /// The tally of a dossier, with days in the time zone `tz`.
+    pub fn of(r: &Record, tz: Tz) -> Tally {
+        let day = |t: Option<DateTime<Utc>>| t.map(|t| t.with_timezone(&tz).date_naive());
+        let online = r.channel == Channel::Online;
+        let received = r.received_at.is_some();
+        let finished = match (r.due_at, r.finished_at) {
+            (Some(due), Some(ended)) if received => Some((
+                ended.with_timezone(&tz).date_naive(),
+                timeliness::finished(due, ended, r.supplement_requests > 1, tz),
+            )),
+            _ => None,
+        };
+        let only_received = |value: bool| received && value;
+        Tally {
+            receiving_unit: r.receiving_unit,
+            processing_unit: r.processing_unit,
+            procedure: r.procedure,
+            online,
+            submitted_on: if online { day(r.submitted_at) } else { None },
+            reception_late_on: if online {
+                day(r.reception_due_at)
+            } else {
+                None
+            },
+            left_on: if online {
+                day(r.received_at.or(r.finished_at))
+            } else {
+                None
+            },
+            received_on: day(r.received_at),
+            refused_on: if r.status == Status::Refused && !received {
+                day(r.finished_at)
+            } else {
+                None
+            },
+            processing_seconds: if finished.is_some() {
+                r.processing_seconds.unwrap_or(0)
+            } else {
+                0
+            },
+            finished,
+            overdue_on: if received { day(r.overdue_at) } else { None },
+            reused: only_received(r.reused),
+            digitized: finished.is_some() && r.digitized,
+            results_issued: if received { r.results_issued } else { 0 },
+            results_on: if received {
+                day(r.first_result_at)
+            } else {
+                None
+            },
+            with_fee: only_received(r.charged_vnd > 0),
+            paid_online: only_received(r.charged_vnd > 0 && r.paid_online),
+            discount_vnd: if received {
+                (r.base_vnd - r.charged_vnd).max(0)
+            } else {
+                0
+            },
+            rating: if received {
+                r.rating
+                    .map(|(s, at)| (s, at.with_timezone(&tz).date_naive()))
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// Counts of one unit and procedure on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub unit: Id,
+    pub procedure: Id,
+    pub day: NaiveDate,
+    pub metrics: Metrics,
+}
+
+/// The per-day counts of a tally.
+pub fn entries(t: &Tally) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut add = |unit: Id, day: NaiveDate, set: &dyn Fn(&mut Metrics)| {
+        let entry = match out.iter_mut().find(|e| e.unit == unit && e.day == day) {
+            Some(entry) => entry,
+            None => {
+                out.push(Entry {
+                    unit,
+                    procedure: t.procedure,
+                    day,
+                    metrics: Metrics::default(),
+                });
+                out.last_mut().expect("just pushed")
+            }
+        };
+        set(&mut entry.metrics);
+    };
+    let (desk, unit) = (t.receiving_unit, t.processing_unit);
+    if let Some(d) = t.submitted_on {
+        add(desk, d, &|m| m.awaiting_started += 1);
+        if let Some(left) = t.left_on {
+            add(desk, left, &|m| m.awaiting_ended += 1);
+        }
+    }
+    if let Some(late) = t.reception_late_on {
+        match t.left_on {
+            None => add(desk, late, &|m| m.awaiting_late_started += 1),
+            Some(left) if late <= left => {
+                add(desk, late, &|m| m.awaiting_late_started += 1);
+                add(desk, left, &|m| m.awaiting_late_ended += 1);
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(d) = t.refused_on {
+        add(desk, d, &|m| m.refused += 1);
+    }
+    if let Some(d) = t.received_on {
+        let online = t.online;
+        add(desk, d, &|m| {
+            if online {
+                m.intake_online += 1
+            } else {
+                m.intake_desk += 1
+            }
+        });
+        let (reused, with_fee, paid, discount) =
+            (t.reused, t.with_fee, t.paid_online, t.discount_vnd);
+        add(unit, d, &|m| {
+            if online {
+                m.received_online += 1
+            } else {
+                m.received_desk += 1
+            }
+            m.reused += i64::from(reused);
+            m.with_fee += i64::from(with_fee);
+            m.paid_online += i64::from(paid);
+            m.discount_vnd += discount;
+        });
+    }
+    if let Some((d, how)) = t.finished {
+        let (seconds, digitized) = (t.processing_seconds, t.digitized);
+        add(unit, d, &|m| {
+            match how {
+                Timeliness::Early => m.finished_early += 1,
+                Timeliness::OnTime => m.finished_on_time += 1,
+                _ => m.finished_late += 1,
+            }
+            m.processing_seconds += seconds;
+            m.digitized += i64::from(digitized);
+        });
+    }
+    if let Some(o) = t.overdue_on {
+        match t.finished {
+            None => add(unit, o, &|m| m.overdue_started += 1),
+            Some((f, _)) if o <= f => {
+                add(unit, o, &|m| m.overdue_started += 1);
+                add(unit, f, &|m| m.overdue_ended += 1);
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(d) = t.results_on {
+        let n = i64::from(t.results_issued);
+        add(unit, d, &|m| m.results_issued += n);
+    }
+    if let Some((how, d)) = t.rating {
+        add(unit, d, &|m| match how {
+            Satisfaction::Satisfied => m.satisfied += 1,
+            Satisfaction::Normal => m.normal += 1,
+            Satisfaction::Dissatisfied => m.dissatisfied += 1,
+        });
+    }
+    out
+}
+
+/// A change to one stored bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delta {
+    pub unit: Id,
+    pub procedure: Id,
+    /// A day key, a month key or [`TOTAL`].
+    pub period: i32,
+    pub metrics: Metrics,
+}
+
+/// What changes in the buckets when a dossier's tally goes from `before` to `after` (`None`: the
+/// dossier did not exist, or is removed): each entry in its day, month and total buckets, merged,
+/// without empty changes, ordered by (unit, period, procedure) so that concurrent writers take
+/// row locks in one order.
+pub fn deltas(before: Option<&Tally>, after: Option<&Tally>) -> Vec<Delta> {
+    let mut out: Vec<Delta> = Vec::new();
+    let signed = before
+        .map(|t| (t, -1))
+        .into_iter()
+        .chain(after.map(|t| (t, 1)));
+    for (tally, sign) in signed {
+        for entry in entries(tally) {
+            for period in [day_key(entry.day), month_key(entry.day), TOTAL] {
+                let found = out.iter_mut().find(|d| {
+                    d.unit == entry.unit && d.procedure == entry.procedure && d.period == period
+                });
+                match found {
+                    Some(delta) => delta.metrics.add_scaled(&entry.metrics, sign),
+                    None => {
+                        let mut metrics = Metrics::default();
+                        metrics.add_scaled(&entry.metrics, sign);
+                        out.push(Delta {
+                            unit: entry.unit,
+                            procedure: entry.procedure,
+                            period,
+                            metrics,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out.retain(|d| !d.metrics.is_zero());
+    out.sort_by_key(|d| (d.unit, d.period, d.procedure));
+    out
+}
+
+/// The sums of one group's buckets for a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sums {
+    /// Buckets of the period's days.
+    pub within: Metrics,
+    /// Buckets of every day after the period.
+    pub after: Metrics,
+    /// The all-time total bucket.
+    pub total: Metrics,
+}
+
+/// Levels judged at the present moment, for a period that has not ended yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Present {
+    /// Open dossiers overdue now.
+    pub overdue: i64,
+    /// Online dossiers awaiting reception past their limit now.
+    pub awaiting_late: i64,
+}
+
+fn open(m: &Metrics) -> i64 {
+    m.received_online + m.received_desk - m.finished_early - m.finished_on_time - m.finished_late
+}
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// The report's counts of one group over a period, from its bucket sums; `present` when the
+/// period has not ended (its open dossiers are then judged now, not at its end).
+pub fn counts(s: &Sums, present: Option<Present>) -> Counts {
+    let mut at_end = s.total;
+    at_end.add_scaled(&s.after, -1);
+    let mut at_start = at_end;
+    at_start.add_scaled(&s.within, -1);
+    let w = &s.within;
+    let open_at_end = open(&at_end);
+    let overdue = present.map_or(at_end.overdue_started - at_end.overdue_ended, |p| p.overdue);
+    let awaiting_late = present.map_or(
+        at_end.awaiting_late_started - at_end.awaiting_late_ended,
+        |p| p.awaiting_late,
+    );
+    let finished = w.finished_early + w.finished_on_time + w.finished_late;
+    Counts {
+        carried_over: count(open(&at_start)),
+        received_online: count(w.received_online),
+        received_desk: count(w.received_desk),
+        finished_early: count(w.finished_early),
+        finished_on_time: count(w.finished_on_time),
+        finished_late: count(w.finished_late),
+        open_in_time: count(open_at_end - overdue),
+        open_overdue: count(overdue),
+        awaiting_reception: count(at_end.awaiting_started - at_end.awaiting_ended),
+        awaiting_reception_overdue: count(awaiting_late),
+        refused: count(w.refused),
+        digitized_with_result: count(w.digitized),
+        all_dossiers: count(finished),
+        reused: count(w.reused),
+        results_issued: count(w.results_issued),
+        with_fee: count(w.with_fee),
+        paid_online: count(w.paid_online),
+        satisfied: count(w.satisfied),
+        normal: count(w.normal),
+        dissatisfied: count(w.dissatisfied),
+        discount_vnd: count(w.discount_vnd),
+        intake_online: count(w.intake_online),
+        intake_desk: count(w.intake_desk),
+        processing_seconds: count(w.processing_seconds),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    const TZ: Tz = chrono_tz::Asia::Ho_Chi_Minh;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        let local = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        TZ.from_local_datetime(&local).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn ranges_cover_exactly_the_days() {
+        let cases: &[(&str, &str, &[(i32, i32)])] = &[
+            ("2026-01-01", "2026-12-31", &[(202601, 202612)]),
+            ("2026-03-05", "2026-03-09", &[(20260305, 20260309)]),
+            ("2026-02-01", "2026-02-28", &[(202602, 202602)]),
+            (
+                "2026-01-15",
+                "2026-03-14",
+                &[(20260115, 20260131), (202602, 202602), (20260301, 20260314)],
+            ),
+            (
+                "2026-01-15",
+                "2026-02-14",
+                &[(20260115, 20260131), (20260201, 20260214)],
+            ),
+            ("2025-12-01", "2026-01-31", &[(202512, 202601)]),
+            ("2026-01-02", "2026-01-01", &[]),
+        ];
+        for (from, to, expected) in cases {
+            assert_eq!(ranges(d(from), d(to)), expected.to_vec(), "{from}..{to}");
+        }
+        assert_eq!(
+            ranges_after(d("2026-03-14")),
+            vec![(20260315, 20260331), (202604, 999_912)]
+        );
+        assert_eq!(ranges_after(d("2026-12-31")), vec![(202613, 999_912)]);
+        assert_eq!(key_day(20260229), None);
+        assert_eq!(key_day(20240229), Some(d("2024-02-29")));
+    }
+
+    fn record() -> Record {
+        Record {
+            receiving_unit: Id(uuid::Uuid::from_u128(1)),
+            processing_unit: Id(uuid::Uuid::from_u128(2)),
+            procedure: Id(uuid::Uuid::from_u128(3)),
+            channel: Channel::Online,
+            status: Status::Submitted,
+            submitted_at: Some(t("2026-03-02 09:00")),
+            reception_due_at: Some(t("2026-03-03 09:00")),
+            received_at: None,
+            due_at: None,
+            finished_at: None,
+            overdue_at: None,
+            supplement_requests: 0,
+            processing_seconds: None,
+            reused: true,
+            digitized: false,
+            results_issued: 0,
+            first_result_at: None,
+            charged_vnd: 50_000,
+            base_vnd: 100_000,
+            paid_online: false,
+            rating: None,
+        }
+    }
+
+    /// Sums the deltas of tallies into buckets and reads a period back, as the store does.
+    fn report(tallies: &[Tally], from: &str, to: &str) -> Counts {
+        let buckets: Vec<Delta> = tallies.iter().flat_map(|t| deltas(None, Some(t))).collect();
+        let within = ranges(d(from), d(to));
+        let after = ranges_after(d(to));
+        let inside = |p: i32, list: &[(i32, i32)]| list.iter().any(|(a, b)| (*a..=*b).contains(&p));
+        let mut s = Sums::default();
+        for b in &buckets {
+            if b.period == TOTAL {
+                s.total.add_scaled(&b.metrics, 1);
+            } else if inside(b.period, &within) {
+                s.within.add_scaled(&b.metrics, 1);
+            } else if inside(b.period, &after) {
+                s.after.add_scaled(&b.metrics, 1);
+            }
+        }
+        counts(&s, None)
+    }
+
+    #[test]
+    fn a_dossier_counts_in_each_period_of_its_life() {
+        // Submitted Monday 2 March, left waiting past its limit, received 4 March with due
+        // 10 March, overdue from then, finished late on 16 March, rated on the 20th.
+        let mut r = record();
+        let waiting = Tally::of(&r, TZ);
+        r.status = Status::Returned;
+        r.received_at = Some(t("2026-03-04 10:00"));
+        r.due_at = Some(t("2026-03-10 10:00"));
+        r.overdue_at = r.due_at;
+        r.finished_at = Some(t("2026-03-16 15:00"));
+        r.processing_seconds = Some(36_000);
+        r.rating = Some((Satisfaction::Dissatisfied, t("2026-03-20 08:00")));
+        let done = Tally::of(&r, TZ);
+        assert_eq!(done.finished, Some((d("2026-03-16"), Timeliness::Late)));
+
+        let c = report(std::slice::from_ref(&waiting), "2026-03-01", "2026-03-03");
+        assert_eq!((c.awaiting_reception, c.awaiting_reception_overdue), (1, 1));
+        assert_eq!(c.received(), 0);
+        let c = report(std::slice::from_ref(&waiting), "2026-03-01", "2026-03-02");
+        assert_eq!((c.awaiting_reception, c.awaiting_reception_overdue), (1, 0));
+
+        let tallies = [done];
+        let c = report(&tallies, "2026-03-01", "2026-03-03");
+        assert_eq!((c.awaiting_reception, c.awaiting_reception_overdue), (1, 1));
+        let c = report(&tallies, "2026-03-01", "2026-03-09");
+        assert_eq!(
+            (c.received_online, c.intake_online, c.open_in_time),
+            (1, 1, 1)
+        );
+        assert_eq!((c.reused, c.with_fee, c.discount_vnd), (1, 1, 50_000));
+        assert_eq!(c.awaiting_reception, 0);
+        let c = report(&tallies, "2026-03-10", "2026-03-12");
+        assert_eq!((c.carried_over, c.open_in_time, c.open_overdue), (1, 0, 1));
+        assert!(c.identity_holds());
+        let c = report(&tallies, "2026-03-13", "2026-03-31");
+        assert_eq!((c.carried_over, c.finished_late, c.open()), (1, 1, 0));
+        assert_eq!((c.processing_seconds, c.dissatisfied), (36_000, 1));
+        assert!(c.identity_holds());
+        let c = report(&tallies, "2026-04-01", "2026-04-30");
+        assert_eq!(c, Counts::default());
+        // A year holds it all.
+        let c = report(&tallies, "2026-01-01", "2026-12-31");
+        assert_eq!((c.received(), c.finished_late, c.carried_over), (1, 1, 0));
+    }
+
+    #[test]
+    fn a_change_retracts_the_old_tally() {
+        let mut r = record();
+        let before = Tally::of(&r, TZ);
+        r.status = Status::Refused;
+        r.finished_at = Some(t("2026-03-02 10:00"));
+        let after = Tally::of(&r, TZ);
+        assert_eq!(after.refused_on, Some(d("2026-03-02")));
+        let change = deltas(Some(&before), Some(&after));
+        // Refused and no longer awaiting on 2 March; the reception limit (3 March) had not
+        // passed when it left, so that day loses its late start. Each change counts in its day,
+        // its month and the total.
+        let periods: Vec<i32> = change.iter().map(|d| d.period).collect();
+        assert_eq!(periods, vec![TOTAL, 202603, 20260302, 20260303]);
+        for delta in &change[..2] {
+            let m = delta.metrics;
+            assert_eq!(
+                (m.refused, m.awaiting_ended, m.awaiting_late_started),
+                (1, 1, -1)
+            );
+        }
+        assert_eq!(change[3].metrics.awaiting_late_started, -1);
+        assert_eq!(change[3].metrics.refused, 0);
+        assert!(deltas(Some(&after), Some(&after)).is_empty());
+    }
+
+    #[test]
+    fn unreceived_dossiers_count_only_at_the_desk() {
+        let mut r = record();
+        r.status = Status::Stopped;
+        r.finished_at = Some(t("2026-03-02 11:00"));
+        let tally = Tally::of(&r, TZ);
+        assert_eq!(tally.finished, None);
+        assert_eq!(tally.refused_on, None);
+        assert!(!tally.reused && !tally.with_fee);
+        let c = report(&[tally], "2026-03-01", "2026-03-31");
+        assert_eq!(c, Counts::default());
+    }
+
+    #[test]
+    fn the_present_judges_a_period_not_ended() {
+        let s = Sums {
+            total: Metrics {
+                received_desk: 3,
+                overdue_started: 3,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = counts(
+            &s,
+            Some(Present {
+                overdue: 1,
+                awaiting_late: 0,
+            }),
+        );
+        assert_eq!((c.carried_over, c.open_in_time, c.open_overdue), (3, 2, 1));
+    }
+}

@@ -1,0 +1,720 @@
+//! Report aggregates: each dossier's tally and the per-unit, per-procedure buckets of counts (by
+//! day, by month, all time) that reports read instead of the dossiers table.
+//!
+//! [`track`] runs inside every write transaction that changes what a dossier counts for (intake,
+//! actions, payments, digitization, ratings): it computes the dossier's tally from the stored
+//! rows, retracts the tally kept from its last change and adds the new one, bucket by bucket.
+//! Buckets are keyed by unit, so writers at different units never touch the same row.
+//! [`rebuild`] recomputes everything from the raw dossiers; [`check`] compares the stored
+//! buckets with that recomputation without writing.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Binary, Integer, Text};
+
+use crate::db::schema::{
+    documents, dossier_components, dossier_fees, dossier_payments, dossier_ratings,
+    dossier_tallies, dossiers, report_buckets,
+};
+use crate::db::{self, DbConn};
+use crate::domain::documents::DocumentKind;
+use crate::domain::fees::PaymentMethod;
+use crate::domain::rating::Satisfaction;
+use crate::domain::tally::{
+    self, day_key, key_day, Delta, Metrics, Present, Record, Sums, Tally, TOTAL,
+};
+use crate::domain::timeliness::Timeliness;
+use crate::id::Id;
+
+use super::dossiers::Dossier;
+
+/// Lists the bucket metrics once for the code that needs them by name.
+macro_rules! with_metrics {
+    ($callback:ident) => {
+        $callback!(
+            intake_online,
+            intake_desk,
+            refused,
+            awaiting_started,
+            awaiting_ended,
+            awaiting_late_started,
+            awaiting_late_ended,
+            received_online,
+            received_desk,
+            finished_early,
+            finished_on_time,
+            finished_late,
+            overdue_started,
+            overdue_ended,
+            processing_seconds,
+            reused,
+            digitized,
+            results_issued,
+            with_fee,
+            paid_online,
+            discount_vnd,
+            satisfied,
+            normal,
+            dissatisfied
+        );
+    };
+}
+
+macro_rules! bucket_code {
+    ($($m:ident),+) => {
+        #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+        #[diesel(table_name = report_buckets)]
+        struct BucketRow {
+            unit_id: Id,
+            procedure_id: Id,
+            period: i32,
+            $($m: i64,)+
+        }
+
+        impl BucketRow {
+            fn of(d: &Delta) -> BucketRow {
+                BucketRow {
+                    unit_id: d.unit,
+                    procedure_id: d.procedure,
+                    period: d.period,
+                    $($m: d.metrics.$m,)+
+                }
+            }
+
+            fn metrics(&self) -> Metrics {
+                Metrics { $($m: self.$m,)+ }
+            }
+        }
+
+        /// Adds a delta to its bucket, creating the bucket if needed.
+        fn add_to_bucket(conn: &mut DbConn, row: &BucketRow) -> QueryResult<()> {
+            use diesel::upsert::excluded;
+            use report_buckets as b;
+            match conn {
+                DbConn::Pg(c) => diesel::insert_into(b::table)
+                    .values(row.clone())
+                    .on_conflict((b::unit_id, b::period, b::procedure_id))
+                    .do_update()
+                    .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
+                    .execute(c)?,
+                DbConn::Sqlite(c) => diesel::insert_into(b::table)
+                    .values(row.clone())
+                    .on_conflict((b::unit_id, b::period, b::procedure_id))
+                    .do_update()
+                    .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
+                    .execute(c)?,
+            };
+            Ok(())
+        }
+
+        /// One group's summed buckets of one part of a period (0 all time, 1 within, 2 after).
+        #[derive(Debug, QueryableByName)]
+        struct SumRow {
+            #[diesel(sql_type = Binary)]
+            key: Id,
+            #[diesel(sql_type = Integer)]
+            part: i32,
+            $(#[diesel(sql_type = BigInt)] $m: i64,)+
+        }
+
+        impl SumRow {
+            fn metrics(&self) -> Metrics {
+                Metrics { $($m: self.$m,)+ }
+            }
+        }
+
+        const SUM_COLUMNS: &[&str] = &[$(stringify!($m)),+];
+    };
+}
+
+with_metrics!(bucket_code);
+
+/// A dossier's tally as stored.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = dossier_tallies, primary_key(dossier_id), treat_none_as_null = true)]
+struct TallyRow {
+    dossier_id: Id,
+    receiving_unit_id: Id,
+    processing_unit_id: Id,
+    procedure_id: Id,
+    online: bool,
+    submitted_on: Option<i32>,
+    reception_late_on: Option<i32>,
+    received_on: Option<i32>,
+    refused_on: Option<i32>,
+    finished_on: Option<i32>,
+    left_on: Option<i32>,
+    timeliness: Option<String>,
+    overdue_on: Option<i32>,
+    processing_seconds: i64,
+    reused: bool,
+    digitized: bool,
+    results_issued: i32,
+    results_on: Option<i32>,
+    with_fee: bool,
+    paid_online: bool,
+    discount_vnd: i64,
+    rating: Option<String>,
+    rated_on: Option<i32>,
+}
+
+fn key(day: Option<NaiveDate>) -> Option<i32> {
+    day.map(day_key)
+}
+
+fn day(key: Option<i32>) -> Option<NaiveDate> {
+    key.and_then(key_day)
+}
+
+impl TallyRow {
+    fn of(dossier: Id, t: &Tally) -> TallyRow {
+        TallyRow {
+            dossier_id: dossier,
+            receiving_unit_id: t.receiving_unit,
+            processing_unit_id: t.processing_unit,
+            procedure_id: t.procedure,
+            online: t.online,
+            submitted_on: key(t.submitted_on),
+            reception_late_on: key(t.reception_late_on),
+            received_on: key(t.received_on),
+            refused_on: key(t.refused_on),
+            finished_on: key(t.finished.map(|(d, _)| d)),
+            left_on: key(t.left_on),
+            timeliness: t.finished.map(|(_, how)| how.as_str().to_string()),
+            overdue_on: key(t.overdue_on),
+            processing_seconds: t.processing_seconds,
+            reused: t.reused,
+            digitized: t.digitized,
+            results_issued: t.results_issued,
+            results_on: key(t.results_on),
+            with_fee: t.with_fee,
+            paid_online: t.paid_online,
+            discount_vnd: t.discount_vnd,
+            rating: t.rating.map(|(s, _)| s.as_str().to_string()),
+            rated_on: key(t.rating.map(|(_, d)| d)),
+        }
+    }
+
+    fn tally(&self) -> Tally {
+        let finished = day(self.finished_on).zip(
+            self.timeliness
+                .as_deref()
+                .and_then(Timeliness::parse)
+                .or(Some(Timeliness::Late)),
+        );
+        Tally {
+            receiving_unit: self.receiving_unit_id,
+            processing_unit: self.processing_unit_id,
+            procedure: self.procedure_id,
+            online: self.online,
+            submitted_on: day(self.submitted_on),
+            reception_late_on: day(self.reception_late_on),
+            left_on: day(self.left_on),
+            received_on: day(self.received_on),
+            refused_on: day(self.refused_on),
+            finished,
+            overdue_on: day(self.overdue_on),
+            processing_seconds: self.processing_seconds,
+            reused: self.reused,
+            digitized: self.digitized,
+            results_issued: self.results_issued,
+            results_on: day(self.results_on),
+            with_fee: self.with_fee,
+            paid_online: self.paid_online,
+            discount_vnd: self.discount_vnd,
+            rating: self
+                .rating
+                .as_deref()
+                .and_then(Satisfaction::parse)
+                .zip(day(self.rated_on)),
+        }
+    }
+}
+
+/// What the reports need of each dossier, gathered in a few queries for the whole batch: the
+/// components and fees of received dossiers, the documents and ratings of finished ones.
+pub fn records(conn: &mut DbConn, batch: &[Dossier]) -> QueryResult<Vec<Record>> {
+    let received: Vec<Id> = batch
+        .iter()
+        .filter(|d| d.received_at.is_some())
+        .map(|d| d.id)
+        .collect();
+    let finished: Vec<Id> = batch
+        .iter()
+        .filter(|d| d.received_at.is_some() && d.finished_at.is_some())
+        .map(|d| d.id)
+        .collect();
+    let (mut components, mut fees, mut paid) = (Vec::new(), Vec::new(), Vec::new());
+    if !received.is_empty() {
+        components = dossier_components::table
+            .filter(dossier_components::dossier_id.eq_any(received.clone()))
+            .select((
+                dossier_components::dossier_id,
+                dossier_components::component_id,
+                dossier_components::document_id,
+            ))
+            .load::<(Id, Id, Option<Id>)>(conn)?;
+        fees = dossier_fees::table
+            .filter(dossier_fees::dossier_id.eq_any(received.clone()))
+            .select((
+                dossier_fees::dossier_id,
+                dossier_fees::base_amount,
+                dossier_fees::charged_amount,
+            ))
+            .load::<(Id, i64, i64)>(conn)?;
+        paid = dossier_payments::table
+            .filter(dossier_payments::dossier_id.eq_any(received.clone()))
+            .filter(dossier_payments::method.eq(PaymentMethod::Online.as_str()))
+            .select(dossier_payments::dossier_id)
+            .load::<Id>(conn)?;
+    }
+    let (mut docs, mut ratings) = (Vec::new(), Vec::new());
+    if !finished.is_empty() {
+        docs = documents::table
+            .filter(documents::source_dossier_id.eq_any(finished.clone()))
+            .select((
+                documents::source_dossier_id,
+                documents::kind,
+                documents::source_component_id,
+                documents::digitized_at,
+            ))
+            .load::<(Option<Id>, String, Option<Id>, NaiveDateTime)>(conn)?;
+        ratings = dossier_ratings::table
+            .filter(dossier_ratings::dossier_id.eq_any(finished.clone()))
+            .select((
+                dossier_ratings::dossier_id,
+                dossier_ratings::rating,
+                dossier_ratings::rated_at,
+            ))
+            .load::<(Id, String, NaiveDateTime)>(conn)?;
+    }
+    let result_kind = DocumentKind::Result.as_str();
+    Ok(batch
+        .iter()
+        .map(|d| {
+            let mine = || components.iter().filter(|c| c.0 == d.id);
+            let scanned = |component: Id| {
+                docs.iter().any(|(source, kind, comp, _)| {
+                    *source == Some(d.id) && kind != result_kind && *comp == Some(component)
+                })
+            };
+            let results: Vec<NaiveDateTime> = docs
+                .iter()
+                .filter(|(source, kind, _, _)| *source == Some(d.id) && kind == result_kind)
+                .map(|(_, _, _, at)| *at)
+                .collect();
+            let all_digitized =
+                mine().all(|(_, component, document)| document.is_some() || scanned(*component));
+            let (base, charged) = fees
+                .iter()
+                .filter(|f| f.0 == d.id)
+                .fold((0, 0), |(b, c), f| (b + f.1, c + f.2));
+            Record {
+                receiving_unit: d.receiving_unit_id,
+                processing_unit: d.processing_unit_id,
+                procedure: d.procedure_id,
+                channel: d.channel(),
+                status: d.status(),
+                submitted_at: d.submitted_at.map(|t| t.and_utc()),
+                reception_due_at: d.reception_due_at.map(|t| t.and_utc()),
+                received_at: d.received_at.map(|t| t.and_utc()),
+                due_at: d.due_at.map(|t| t.and_utc()),
+                finished_at: d.finished_at.map(|t| t.and_utc()),
+                overdue_at: d.overdue_at.map(|t| t.and_utc()),
+                supplement_requests: d.supplement_requests,
+                processing_seconds: d.processing_seconds,
+                reused: mine().any(|(_, _, document)| document.is_some()),
+                digitized: all_digitized && !results.is_empty(),
+                results_issued: i32::try_from(results.len()).unwrap_or(i32::MAX),
+                first_result_at: results.iter().min().map(|t| t.and_utc()),
+                charged_vnd: charged,
+                base_vnd: base,
+                paid_online: paid.contains(&d.id),
+                rating: ratings
+                    .iter()
+                    .find(|r| r.0 == d.id)
+                    .and_then(|(_, s, at)| Satisfaction::parse(s).map(|s| (s, at.and_utc()))),
+            }
+        })
+        .collect())
+}
+
+/// Brings the buckets up to date with `dossier` as it now stands, inside the caller's write
+/// transaction: its new tally replaces the one kept from its last change.
+pub fn track(conn: &mut DbConn, dossier: &Dossier, tz: Tz) -> QueryResult<()> {
+    let record = records(conn, std::slice::from_ref(dossier))?
+        .pop()
+        .expect("one record per dossier");
+    let after = Tally::of(&record, tz);
+    let before: Option<TallyRow> = dossier_tallies::table
+        .find(dossier.id)
+        .select(TallyRow::as_select())
+        .first(conn)
+        .optional()?;
+    let before_tally = before.as_ref().map(TallyRow::tally);
+    if before_tally.as_ref() == Some(&after) {
+        return Ok(());
+    }
+    for delta in tally::deltas(before_tally.as_ref(), Some(&after)) {
+        add_to_bucket(conn, &BucketRow::of(&delta))?;
+    }
+    let row = TallyRow::of(dossier.id, &after);
+    if before.is_some() {
+        diesel::update(dossier_tallies::table.find(dossier.id))
+            .set(&row)
+            .execute(conn)?;
+    } else {
+        diesel::insert_into(dossier_tallies::table)
+            .values(&row)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// [`track`] for a dossier known by id (ratings, digitization).
+pub fn track_id(conn: &mut DbConn, dossier: Id, tz: Tz) -> QueryResult<()> {
+    match super::dossiers::find(conn, dossier)? {
+        Some(d) => track(conn, &d, tz),
+        None => Ok(()),
+    }
+}
+
+type BucketKey = (Id, i32, Id);
+
+/// Every dossier's tally and the buckets they add up to, recomputed from the raw rows in
+/// batches of `batch` dossiers.
+fn recompute(
+    conn: &mut DbConn,
+    tz: Tz,
+    batch: i64,
+    mut each: impl FnMut(&mut DbConn, Vec<(Id, Tally)>) -> QueryResult<()>,
+) -> QueryResult<(u64, BTreeMap<BucketKey, Metrics>)> {
+    let mut buckets: BTreeMap<BucketKey, Metrics> = BTreeMap::new();
+    let mut after: Option<Id> = None;
+    let mut count = 0u64;
+    loop {
+        let mut query = dossiers::table
+            .select(Dossier::as_select())
+            .order(dossiers::id.asc())
+            .limit(batch)
+            .into_boxed();
+        if let Some(last) = after {
+            query = query.filter(dossiers::id.gt(last));
+        }
+        let page: Vec<Dossier> = query.load(conn)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        count += page.len() as u64;
+        let tallies: Vec<(Id, Tally)> = records(conn, &page)?
+            .iter()
+            .zip(&page)
+            .map(|(record, d)| (d.id, Tally::of(record, tz)))
+            .collect();
+        for (_, t) in &tallies {
+            for delta in tally::deltas(None, Some(t)) {
+                buckets
+                    .entry((delta.unit, delta.period, delta.procedure))
+                    .or_default()
+                    .add_scaled(&delta.metrics, 1);
+            }
+        }
+        each(conn, tallies)?;
+    }
+    buckets.retain(|_, m| !m.is_zero());
+    Ok((count, buckets))
+}
+
+/// What a rebuild did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub dossiers: u64,
+    pub buckets: u64,
+}
+
+/// Throws the aggregates away and recomputes them from the raw dossiers, in one transaction.
+pub fn rebuild(conn: &mut DbConn, tz: Tz) -> QueryResult<Rebuilt> {
+    db::write(conn, |conn| {
+        diesel::delete(report_buckets::table).execute(conn)?;
+        diesel::delete(dossier_tallies::table).execute(conn)?;
+        let (dossiers, buckets) = recompute(conn, tz, 500, |conn, tallies| {
+            let rows: Vec<TallyRow> = tallies.iter().map(|(id, t)| TallyRow::of(*id, t)).collect();
+            for chunk in rows.chunks(100) {
+                match conn {
+                    DbConn::Pg(c) => diesel::insert_into(dossier_tallies::table)
+                        .values(chunk)
+                        .execute(c)?,
+                    DbConn::Sqlite(c) => diesel::insert_into(dossier_tallies::table)
+                        .values(chunk)
+                        .execute(c)?,
+                };
+            }
+            Ok(())
+        })?;
+        let rows: Vec<BucketRow> = buckets
+            .iter()
+            .map(|((unit, period, procedure), metrics)| {
+                BucketRow::of(&Delta {
+                    unit: *unit,
+                    procedure: *procedure,
+                    period: *period,
+                    metrics: *metrics,
+                })
+            })
+            .collect();
+        for chunk in rows.chunks(100) {
+            match conn {
+                DbConn::Pg(c) => diesel::insert_into(report_buckets::table)
+                    .values(chunk)
+                    .execute(c)?,
+                DbConn::Sqlite(c) => diesel::insert_into(report_buckets::table)
+                    .values(chunk)
+                    .execute(c)?,
+            };
+        }
+        Ok(Rebuilt {
+            dossiers,
+            buckets: rows.len() as u64,
+        })
+    })
+}
+
+/// A bucket whose stored counts differ from the recomputation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    pub unit: Id,
+    pub procedure: Id,
+    pub period: i32,
+    pub stored: Metrics,
+    pub expected: Metrics,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
+    pub dossiers: u64,
+    pub buckets: u64,
+    /// Dossiers whose kept tally differs from their recomputed one.
+    pub stale_tallies: u64,
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Compares the stored aggregates with a recomputation from the raw dossiers, writing nothing.
+pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
+    let mut stale = 0u64;
+    let (dossiers, expected) = recompute(conn, tz, 500, |conn, tallies| {
+        let ids: Vec<Id> = tallies.iter().map(|(id, _)| *id).collect();
+        let kept: HashMap<Id, Tally> = dossier_tallies::table
+            .filter(dossier_tallies::dossier_id.eq_any(ids))
+            .select(TallyRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|row| (row.dossier_id, row.tally()))
+            .collect();
+        stale += tallies
+            .iter()
+            .filter(|(id, t)| kept.get(id) != Some(t))
+            .count() as u64;
+        Ok(())
+    })?;
+    let stored: BTreeMap<BucketKey, Metrics> = report_buckets::table
+        .select(BucketRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .filter(|row| !row.metrics().is_zero())
+        .map(|row| ((row.unit_id, row.period, row.procedure_id), row.metrics()))
+        .collect();
+    let mut mismatches = Vec::new();
+    let keys: std::collections::BTreeSet<&BucketKey> =
+        stored.keys().chain(expected.keys()).collect();
+    for k in keys {
+        let (s, e) = (
+            stored.get(k).copied().unwrap_or_default(),
+            expected.get(k).copied().unwrap_or_default(),
+        );
+        if s != e {
+            mismatches.push(Mismatch {
+                unit: k.0,
+                procedure: k.2,
+                period: k.1,
+                stored: s,
+                expected: e,
+            });
+        }
+    }
+    Ok(Checked {
+        dossiers,
+        buckets: expected.len() as u64,
+        stale_tallies: stale,
+        mismatches,
+    })
+}
+
+/// How report rows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Unit,
+    Procedure,
+}
+
+/// Which units' counts a report takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnitFilter {
+    All,
+    One(Id),
+    /// The subtree of the unit with this path.
+    Subtree(String),
+}
+
+/// Runs a grouped report query (written with `?` placeholders) on either database, binding an
+/// optional instant and then the unit filter's values.
+macro_rules! load_filtered {
+    ($conn:expr, $sql:expr, $filter:expr, $row:ty $(, $at:expr)?) => {{
+        macro_rules! run {
+            ($c:expr, $text:expr) => {{
+                let query = diesel::sql_query($text);
+                $(let query = query.bind::<diesel::sql_types::Timestamp, _>($at);)?
+                match $filter {
+                    UnitFilter::All => query.load::<$row>($c),
+                    UnitFilter::One(unit) => query.bind::<Binary, _>(*unit).load::<$row>($c),
+                    UnitFilter::Subtree(path) => {
+                        let (low, high) = super::units::subtree_range(path);
+                        query
+                            .bind::<Text, _>(low)
+                            .bind::<Text, _>(high)
+                            .load::<$row>($c)
+                    }
+                }
+            }};
+        }
+        match $conn {
+            DbConn::Pg(c) => run!(c, numbered($sql))?,
+            DbConn::Sqlite(c) => run!(c, $sql.to_string())?,
+        }
+    }};
+}
+
+fn ranges_sql(ranges: &[(i32, i32)]) -> String {
+    if ranges.is_empty() {
+        return "1 = 0".to_string();
+    }
+    let parts: Vec<String> = ranges
+        .iter()
+        .map(|(a, b)| format!("period BETWEEN {a} AND {b}"))
+        .collect();
+    format!("({})", parts.join(" OR "))
+}
+
+/// Each group's bucket sums for the days `from..=to`: within the period, after it, all time.
+pub fn sums(
+    conn: &mut DbConn,
+    by: Grouping,
+    filter: &UnitFilter,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<HashMap<Id, Sums>> {
+    let within = ranges_sql(&tally::ranges(from, to));
+    let after = ranges_sql(&tally::ranges_after(to));
+    let columns: Vec<String> = SUM_COLUMNS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect();
+    let key = match by {
+        Grouping::Unit => "unit_id",
+        Grouping::Procedure => "procedure_id",
+    };
+    let units = match filter {
+        UnitFilter::All => "",
+        UnitFilter::One(_) => " AND unit_id = ?",
+        UnitFilter::Subtree(_) => {
+            " AND unit_id IN (SELECT id FROM units WHERE path >= ? AND path < ?)"
+        }
+    };
+    let sql = format!(
+        "SELECT {key} AS key, CASE WHEN period = {TOTAL} THEN 0 WHEN {within} THEN 1 ELSE 2 END AS part, {} \
+         FROM report_buckets WHERE (period = {TOTAL} OR {within} OR {after}){units} GROUP BY {key}, part",
+        columns.join(", ")
+    );
+    let rows: Vec<SumRow> = load_filtered!(conn, &sql, filter, SumRow);
+    let mut out: HashMap<Id, Sums> = HashMap::new();
+    for row in rows {
+        let sums = out.entry(row.key).or_default();
+        let part = match row.part {
+            0 => &mut sums.total,
+            1 => &mut sums.within,
+            _ => &mut sums.after,
+        };
+        part.add_scaled(&row.metrics(), 1);
+    }
+    Ok(out)
+}
+
+/// `?` placeholders as PostgreSQL's `$1`, `$2`, …
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push_str(&format!("${n}"));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[derive(Debug, QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = Binary)]
+    key: Id,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Each group's open dossiers judged at `now`: overdue ones (from the index on open dossiers'
+/// `overdue_at`) and online ones awaiting reception past their limit.
+pub fn present(
+    conn: &mut DbConn,
+    by: Grouping,
+    filter: &UnitFilter,
+    now: NaiveDateTime,
+) -> QueryResult<HashMap<Id, Present>> {
+    let grouped = |unit_column: &str, condition: &str| {
+        let key = match by {
+            Grouping::Unit => unit_column,
+            Grouping::Procedure => "procedure_id",
+        };
+        let units = match filter {
+            UnitFilter::All => String::new(),
+            UnitFilter::One(_) => format!(" AND {unit_column} = ?"),
+            UnitFilter::Subtree(_) => {
+                format!(" AND {unit_column} IN (SELECT id FROM units WHERE path >= ? AND path < ?)")
+            }
+        };
+        format!(
+            "SELECT {key} AS key, COUNT(*) AS n FROM dossiers WHERE {condition} AND ? > {}{units} GROUP BY {key}",
+            if unit_column == "processing_unit_id" { "overdue_at" } else { "reception_due_at" }
+        )
+    };
+    let overdue_sql = grouped(
+        "processing_unit_id",
+        "received_at IS NOT NULL AND finished_at IS NULL",
+    );
+    let late_sql = grouped(
+        "receiving_unit_id",
+        "received_at IS NULL AND finished_at IS NULL",
+    );
+    let overdue: Vec<CountRow> = load_filtered!(conn, &overdue_sql, filter, CountRow, now);
+    let late: Vec<CountRow> = load_filtered!(conn, &late_sql, filter, CountRow, now);
+    let mut out: HashMap<Id, Present> = HashMap::new();
+    for row in overdue {
+        out.entry(row.key).or_default().overdue = row.n;
+    }
+    for row in late {
+        out.entry(row.key).or_default().awaiting_late = row.n;
+    }
+    Ok(out)
+}
