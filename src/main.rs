@@ -27,6 +27,19 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The report aggregates.
+    Reports {
+        #[command(subcommand)]
+        command: ReportsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportsCommand {
+    /// Recompute every aggregate from the raw dossiers (in one transaction).
+    Rebuild,
+    /// Compare the aggregates with a recomputation from the raw dossiers; exits 1 on a difference.
+    Check,
 }
 
 #[derive(Subcommand)]
@@ -77,6 +90,46 @@ fn run(cli: Cli) -> Result<(), String> {
             startup::open(&config)?;
             println!("migrations applied");
             Ok(())
+        }
+        Command::Reports { command } => {
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            let pool = startup::open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let tz = config.time_zone;
+            match command {
+                ReportsCommand::Rebuild => {
+                    let done = motcua::store::reports::rebuild(&mut conn, tz)
+                        .map_err(|e| e.to_string())?;
+                    println!(
+                        "rebuilt the aggregates of {} dossiers: {} buckets",
+                        done.dossiers, done.buckets
+                    );
+                    Ok(())
+                }
+                ReportsCommand::Check => {
+                    let checked =
+                        motcua::store::reports::check(&mut conn, tz).map_err(|e| e.to_string())?;
+                    for m in checked.mismatches.iter().take(20) {
+                        println!(
+                            "differs: unit {} procedure {} period {}: stored {:?}, expected {:?}",
+                            m.unit, m.procedure, m.period, m.stored, m.expected
+                        );
+                    }
+                    println!(
+                        "checked {} dossiers and {} buckets: {} buckets differ, {} tallies stale",
+                        checked.dossiers,
+                        checked.buckets,
+                        checked.mismatches.len(),
+                        checked.stale_tallies
+                    );
+                    if checked.mismatches.is_empty() && checked.stale_tallies == 0 {
+                        Ok(())
+                    } else {
+                        Err("the aggregates differ from the raw dossiers: run `motcua reports rebuild`".into())
+                    }
+                }
+            }
         }
         Command::Admin {
             command:

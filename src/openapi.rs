@@ -29,6 +29,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "fees", description = "Fee discount policies, quotes, dossiers' fees and payments"),
         (name = "files", description = "Uploaded files for dossier components"),
         (name = "dossiers", description = "Dossiers: intake, the workflow, the clock, the history"),
+        (name = "reports", description = "The periodic report per unit, procedure and field, monthly series, the Decision 766 indicators"),
         (name = "public", description = "What anyone may look up"),
         (name = "health", description = "Liveness and readiness"),
     )

@@ -658,17 +658,7 @@ async fn digitization_report(
         .db(move |conn| {
             let root =
                 store::units::find(conn, unit)?.ok_or_else(|| ApiError::not_found("Unit"))?;
-            let allowed = match who.role {
-                Role::Admin | Role::Supervisor => true,
-                Role::Leader => match who
-                    .unit_id
-                    .and_then(|u| store::units::find(conn, u).ok().flatten())
-                {
-                    Some(mine) => root.path.starts_with(&mine.path),
-                    None => false,
-                },
-                _ => false,
-            };
+            let allowed = policy::may_read_reports(conn, &who, root.id)?;
             if !allowed {
                 return Err(ApiError::forbidden());
             }

@@ -13,6 +13,7 @@ pub mod health;
 pub mod middleware;
 pub mod procedures;
 pub mod public;
+pub mod reports;
 pub mod units;
 
 use utoipa_actix_web::scope;
@@ -31,7 +32,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(actions::configure)
             .configure(fees::configure)
             .configure(documents::configure)
-            .configure(public::configure),
+            .configure(public::configure)
+            .configure(reports::configure),
     );
 }
 

@@ -35,6 +35,16 @@ pub fn handling_scope(who: &Principal) -> Option<Scope> {
     }
 }
 
+/// Whether the caller may read the reports of the unit `root` (and its subtree): supervisors and
+/// administrators any unit's, a leader those of their unit and the units below it.
+pub fn may_read_reports(conn: &mut DbConn, who: &Principal, root: Id) -> QueryResult<bool> {
+    Ok(match (who.role, who.unit_id) {
+        (Role::Admin | Role::Supervisor, _) => true,
+        (Role::Leader, Some(mine)) => within(conn, root, mine)?,
+        _ => false,
+    })
+}
+
 /// The caller's relation to a dossier they can see.
 pub fn relation(conn: &mut DbConn, who: &Principal, dossier: &Dossier) -> QueryResult<Actor> {
     Ok(match (who.role, who.unit_id) {

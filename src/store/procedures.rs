@@ -427,3 +427,14 @@ fn with_children(conn: &mut DbConn, rows: Vec<Procedure>) -> QueryResult<Vec<Pro
         })
         .collect())
 }
+
+/// The procedures with these ids (any version), in no particular order.
+pub fn many(conn: &mut DbConn, ids: &[Id]) -> QueryResult<Vec<Procedure>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    procedures::table
+        .filter(procedures::id.eq_any(ids.to_vec()))
+        .select(Procedure::as_select())
+        .load(conn)
+}
