@@ -734,4 +734,222 @@ mod tests {
         );
         assert_eq!((c.carried_over, c.open_in_time, c.open_overdue), (3, 2, 1));
     }
+
+    /// A dossier's random life through the real planner: its facts after each action, with the
+    /// instant of each.
+    struct Life {
+        online: bool,
+        submitted_at: DateTime<Utc>,
+        reception_due_at: Option<DateTime<Utc>>,
+        snapshots: Vec<(DateTime<Utc>, super::super::workflow::Facts)>,
+    }
+
+    fn live(online: bool, start_minutes: u32, steps: &[(usize, u32)]) -> Life {
+        use super::super::calendar::{TimeUnit, WorkingCalendar};
+        use super::super::lifecycle::{Action, Actor};
+        use super::super::workflow::{plan, Facts, Procedure, Request};
+        let calendar = WorkingCalendar::new(TZ, Default::default(), []);
+        let procedure = Procedure {
+            amount: 2,
+            unit: TimeUnit::WorkingDays,
+            steps: Vec::new(),
+        };
+        let mut now = t("2026-03-01 00:00") + chrono::TimeDelta::minutes(i64::from(start_minutes));
+        let submitted_at = now;
+        let mut facts = if online {
+            Facts::new(Status::Submitted)
+        } else {
+            let mut f = Facts::new(Status::Received);
+            f.receive(now, &procedure, &calendar);
+            f
+        };
+        let mut snapshots = vec![(now, facts.clone())];
+        for (action, minutes) in steps {
+            now += chrono::TimeDelta::minutes(i64::from(*minutes) + 1);
+            let action = Action::ALL[action % Action::ALL.len()];
+            let request = Request {
+                note: Some("ghi chú".into()),
+                reason: Some("lý do".into()),
+                missing_components: vec![Id(uuid::Uuid::from_u128(9))],
+                specialist_id: Some(Id(uuid::Uuid::from_u128(8))),
+                new_due_at: facts.due_at.map(|d| d + chrono::TimeDelta::days(3)),
+                supplied_components: 1,
+                acting_account: None,
+                amount_due: 10_000,
+                receipt_number: Some("BL-1".into()),
+            };
+            let outcome = [
+                Actor::Reception,
+                Actor::Specialist,
+                Actor::Leader,
+                Actor::Applicant,
+            ]
+            .into_iter()
+            .find_map(|actor| {
+                plan(&facts, action, actor, &request, &procedure, &calendar, now).ok()
+            });
+            if let Some(outcome) = outcome {
+                facts = outcome.facts;
+                snapshots.push((now, facts.clone()));
+            }
+        }
+        Life {
+            online,
+            submitted_at,
+            reception_due_at: online
+                .then(|| super::super::deadline::reception_due(&calendar, submitted_at)),
+            snapshots,
+        }
+    }
+
+    impl Life {
+        fn record(&self) -> Record {
+            let f = &self.snapshots.last().unwrap().1;
+            Record {
+                channel: if self.online {
+                    Channel::Online
+                } else {
+                    Channel::InPerson
+                },
+                status: f.status,
+                submitted_at: self.online.then_some(self.submitted_at),
+                reception_due_at: self.reception_due_at,
+                received_at: f.received_at,
+                due_at: f.due_at,
+                finished_at: f.finished_at,
+                overdue_at: f.overdue_at,
+                supplement_requests: f.supplement_requests,
+                processing_seconds: f.processing_seconds,
+                reused: false,
+                charged_vnd: 0,
+                base_vnd: 0,
+                ..record()
+            }
+        }
+
+        /// The facts as they stood at `at` (every action before it applied).
+        fn at(&self, at: DateTime<Utc>) -> Option<&super::super::workflow::Facts> {
+            self.snapshots
+                .iter()
+                .take_while(|(t, _)| *t < at)
+                .last()
+                .map(|(_, f)| f)
+        }
+    }
+
+    /// The period's figures counted straight from the dossiers' states at its start and end,
+    /// with the timeliness rules of DOMAIN.md §7.
+    fn recount(lives: &[Life], from: NaiveDate, to: NaiveDate) -> Counts {
+        let midnight = |d: NaiveDate| {
+            TZ.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap())
+                .unwrap()
+                .with_timezone(&Utc)
+        };
+        let (start, end) = (midnight(from), midnight(to.succ_opt().unwrap()));
+        let inside = |t: Option<DateTime<Utc>>| t.is_some_and(|t| t >= start && t < end);
+        let mut c = Counts::default();
+        for life in lives {
+            let last = &life.snapshots.last().unwrap().1;
+            if let Some(f) = life.at(start) {
+                if f.received_at.is_some() && f.finished_at.is_none() {
+                    c.carried_over += 1;
+                }
+            }
+            if inside(last.received_at) {
+                if life.online {
+                    c.received_online += 1;
+                } else {
+                    c.received_desk += 1;
+                }
+            }
+            if last.received_at.is_some() && inside(last.finished_at) {
+                let how = timeliness::finished(
+                    last.due_at.unwrap(),
+                    last.finished_at.unwrap(),
+                    last.supplement_requests > 1,
+                    TZ,
+                );
+                match how {
+                    Timeliness::Early => c.finished_early += 1,
+                    Timeliness::OnTime => c.finished_on_time += 1,
+                    _ => c.finished_late += 1,
+                }
+            }
+            if last.status == Status::Refused
+                && last.received_at.is_none()
+                && inside(last.finished_at)
+            {
+                c.refused += 1;
+            }
+            let Some(f) = life.at(end) else { continue };
+            if f.received_at.is_some() && f.finished_at.is_none() {
+                let clock = timeliness::Clock {
+                    due_at: f.due_at,
+                    finished_at: None,
+                    paused_at: f.paused_at,
+                    supplement_requests: f.supplement_requests,
+                };
+                match timeliness::of_dossier(clock, end, TZ) {
+                    Some(Timeliness::Overdue) => c.open_overdue += 1,
+                    _ => c.open_in_time += 1,
+                }
+            }
+            if life.online && f.received_at.is_none() && f.finished_at.is_none() {
+                c.awaiting_reception += 1;
+                if life.reception_due_at.is_some_and(|due| due < end) {
+                    c.awaiting_reception_overdue += 1;
+                }
+            }
+        }
+        c
+    }
+
+    /// The figures the recount covers, from a report.
+    fn comparable(c: Counts) -> Counts {
+        Counts {
+            carried_over: c.carried_over,
+            received_online: c.received_online,
+            received_desk: c.received_desk,
+            finished_early: c.finished_early,
+            finished_on_time: c.finished_on_time,
+            finished_late: c.finished_late,
+            open_in_time: c.open_in_time,
+            open_overdue: c.open_overdue,
+            awaiting_reception: c.awaiting_reception,
+            awaiting_reception_overdue: c.awaiting_reception_overdue,
+            refused: c.refused,
+            ..Counts::default()
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        /// For random histories, every period's report from the buckets equals the figures
+        /// counted straight from the dossiers' states.
+        #[test]
+        fn reports_equal_a_recount_from_the_dossiers(
+            dossiers in proptest::collection::vec(
+                (
+                    proptest::bool::ANY,
+                    0u32..(20 * 24 * 60),
+                    proptest::collection::vec((0usize..16, 0u32..(3 * 24 * 60)), 0..12),
+                ),
+                1..8,
+            ),
+            first in 0u64..40,
+            length in 0u64..40,
+        ) {
+            let lives: Vec<Life> = dossiers
+                .iter()
+                .map(|(online, start, steps)| live(*online, *start, steps))
+                .collect();
+            let tallies: Vec<Tally> = lives.iter().map(|l| Tally::of(&l.record(), TZ)).collect();
+            let from = d("2026-03-01") + chrono::Days::new(first);
+            let to = from + chrono::Days::new(length);
+            let report = comparable(report(&tallies, &from.to_string(), &to.to_string()));
+            proptest::prop_assert_eq!(report, recount(&lives, from, to));
+            proptest::prop_assert!(report.identity_holds());
+        }
+    }
 }
