@@ -27,10 +27,24 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Import data from a former system.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// The report aggregates.
     Reports {
         #[command(subcommand)]
         command: ReportsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Legacy dossiers, one JSON object per line (NDJSON): all or nothing.
+    Dossiers {
+        /// The file to import.
+        file: std::path::PathBuf,
     },
 }
 
@@ -90,6 +104,31 @@ fn run(cli: Cli) -> Result<(), String> {
             startup::open(&config)?;
             println!("migrations applied");
             Ok(())
+        }
+        Command::Import {
+            command: ImportCommand::Dossiers { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            let pool = startup::open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let admin = motcua::store::accounts::first_admin(&mut conn)
+                .map_err(|e| e.to_string())?
+                .ok_or("no administrator account: start the service once first")?;
+            match motcua::api::imports::import(&mut conn, &config, admin, &text) {
+                Ok(n) => {
+                    println!("imported {n} dossiers");
+                    Ok(())
+                }
+                Err(e) => {
+                    for error in &e.errors {
+                        eprintln!("{}: {} ({})", error.field, error.message, error.code);
+                    }
+                    Err(e.detail)
+                }
+            }
         }
         Command::Reports { command } => {
             let config = Config::load()?;

@@ -6,10 +6,12 @@ pub mod actions;
 pub mod calendar;
 pub mod documents;
 pub mod dossiers;
+pub mod export;
 pub mod extract;
 pub mod fees;
 pub mod files;
 pub mod health;
+pub mod imports;
 pub mod middleware;
 pub mod procedures;
 pub mod public;
@@ -32,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(actions::configure)
             .configure(fees::configure)
             .configure(documents::configure)
+            .configure(imports::configure)
             .configure(public::configure)
             .configure(reports::configure),
     );

@@ -4,11 +4,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::{get, web};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::export::{self, Builder, Download, Format, Lang, Table};
 use crate::auth::{policy, Principal};
 use crate::db::{self, DbConn};
 use crate::domain::accounts::Role;
@@ -48,6 +49,14 @@ pub struct PeriodQuery {
     /// Include every unit below `unit`.
     #[serde(default)]
     pub subtree: bool,
+    /// `json` (the default), `csv` or `xlsx`; without it, the `Accept` header chooses
+    /// (`text/csv`, or the XLSX media type), else JSON.
+    #[param(inline)]
+    pub format: Option<Format>,
+    /// The language of a download's column headers: `en` (the default: the JSON field names)
+    /// or `vi`.
+    #[param(inline)]
+    pub lang: Option<Lang>,
 }
 
 /// The figures of one row: the periodic report's counts and the rates derived from them.
@@ -317,8 +326,12 @@ fn unit_limit(state: &AppState) -> i64 {
     tag = "reports",
     params(PeriodQuery),
     responses(
-        (status = 200, description = "The report", body = UnitReport),
-        (status = 400, description = "Invalid query parameters"),
+        (status = 200, description = "The report: JSON, or a CSV or XLSX download with format=csv|xlsx", content(
+            (UnitReport = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "Invalid query parameters, e.g. an unknown format"),
         (status = 401, description = "No valid access token"),
         (status = 403, description = "Not allowed to read this unit's reports"),
         (status = 404, description = "No such unit"),
@@ -331,8 +344,10 @@ async fn unit_report(
     state: web::Data<AppState>,
     who: Principal,
     query: web::Query<PeriodQuery>,
-) -> Result<web::Json<UnitReport>, ApiError> {
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     let dates = period(&q)?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let report = state
@@ -359,7 +374,16 @@ async fn unit_report(
             })
         })
         .await?;
-    Ok(web::Json(report))
+    export::respond(
+        format,
+        &report,
+        Download {
+            report: "units",
+            from: dates.0,
+            to: dates.1,
+        },
+        || unit_table(&report, lang),
+    )
 }
 
 /// Counts per procedure code, with each code's latest procedure version for its labels.
@@ -393,8 +417,12 @@ fn procedure_counts(
     tag = "reports",
     params(PeriodQuery),
     responses(
-        (status = 200, description = "The report", body = ProcedureReport),
-        (status = 400, description = "Invalid query parameters"),
+        (status = 200, description = "The report: JSON, or a CSV or XLSX download with format=csv|xlsx", content(
+            (ProcedureReport = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "Invalid query parameters, e.g. an unknown format"),
         (status = 401, description = "No valid access token"),
         (status = 403, description = "Not allowed to read this unit's reports"),
         (status = 404, description = "No such unit"),
@@ -407,8 +435,10 @@ async fn procedure_report(
     state: web::Data<AppState>,
     who: Principal,
     query: web::Query<PeriodQuery>,
-) -> Result<web::Json<ProcedureReport>, ApiError> {
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     let dates = period(&q)?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let day_seconds = state.config.working_hours.day_seconds();
@@ -452,7 +482,16 @@ async fn procedure_report(
             })
         })
         .await?;
-    Ok(web::Json(report))
+    export::respond(
+        format,
+        &report,
+        Download {
+            report: "procedures",
+            from: dates.0,
+            to: dates.1,
+        },
+        || procedure_table(&report, lang),
+    )
 }
 
 /// The periodic report per field of procedures.
@@ -460,8 +499,12 @@ async fn procedure_report(
     tag = "reports",
     params(PeriodQuery),
     responses(
-        (status = 200, description = "The report", body = FieldReport),
-        (status = 400, description = "Invalid query parameters"),
+        (status = 200, description = "The report: JSON, or a CSV or XLSX download with format=csv|xlsx", content(
+            (FieldReport = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "Invalid query parameters, e.g. an unknown format"),
         (status = 401, description = "No valid access token"),
         (status = 403, description = "Not allowed to read this unit's reports"),
         (status = 404, description = "No such unit"),
@@ -474,8 +517,10 @@ async fn field_report(
     state: web::Data<AppState>,
     who: Principal,
     query: web::Query<PeriodQuery>,
-) -> Result<web::Json<FieldReport>, ApiError> {
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     let dates = period(&q)?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let report = state
@@ -507,10 +552,21 @@ async fn field_report(
             })
         })
         .await?;
-    Ok(web::Json(report))
+    export::respond(
+        format,
+        &report,
+        Download {
+            report: "fields",
+            from: dates.0,
+            to: dates.1,
+        },
+        || field_table(&report, lang),
+    )
 }
 
-/// The metrics a series can follow: every count and every rate of [`Figures`].
+/// The metrics a series can follow: every count and every rate of [`Figures`], in its order.
+/// Also the figure columns of every download (after the row-identifying ones), so a figure
+/// added to [`Figures`] is added here once.
 pub const SERIES_METRICS: &[&str] = &[
     "carried_over",
     "received_online",
@@ -564,6 +620,14 @@ pub struct SeriesQuery {
     pub unit: Option<Id>,
     #[serde(default)]
     pub subtree: bool,
+    /// `json` (the default), `csv` or `xlsx`; without it, the `Accept` header chooses
+    /// (`text/csv`, or the XLSX media type), else JSON.
+    #[param(inline)]
+    pub format: Option<Format>,
+    /// The language of a download's column headers: `en` (the default: the JSON field names)
+    /// or `vi`.
+    #[param(inline)]
+    pub lang: Option<Lang>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -588,8 +652,12 @@ pub struct Series {
     tag = "reports",
     params(SeriesQuery),
     responses(
-        (status = 200, description = "The series", body = Series),
-        (status = 400, description = "Invalid query parameters"),
+        (status = 200, description = "The series: JSON, or a CSV or XLSX download with format=csv|xlsx", content(
+            (Series = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "Invalid query parameters, e.g. an unknown format"),
         (status = 401, description = "No valid access token"),
         (status = 403, description = "Not allowed to read this unit's reports"),
         (status = 404, description = "No such unit"),
@@ -602,8 +670,10 @@ async fn series(
     state: web::Data<AppState>,
     who: Principal,
     query: web::Query<SeriesQuery>,
-) -> Result<web::Json<Series>, ApiError> {
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     if !SERIES_METRICS.contains(&q.metric.as_str()) {
         return Err(ApiError::invalid_field(
             "metric",
@@ -616,6 +686,8 @@ async fn series(
         to: q.to,
         unit: q.unit,
         subtree: q.subtree,
+        format: None,
+        lang: None,
     })?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let result = state
@@ -645,7 +717,17 @@ async fn series(
             })
         })
         .await?;
-    Ok(web::Json(result))
+    let name = format!("series-{}", result.metric);
+    export::respond(
+        format,
+        &result,
+        Download {
+            report: &name,
+            from: dates.0,
+            to: dates.1,
+        },
+        || series_table(&result, lang),
+    )
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -697,8 +779,12 @@ pub struct IndicatorReport {
     tag = "reports",
     params(PeriodQuery),
     responses(
-        (status = 200, description = "The indicators", body = IndicatorReport),
-        (status = 400, description = "Invalid query parameters"),
+        (status = 200, description = "The indicators: JSON, or a CSV or XLSX download with format=csv|xlsx", content(
+            (IndicatorReport = "application/json"),
+            (String = "text/csv"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "Invalid query parameters, e.g. an unknown format"),
         (status = 401, description = "No valid access token"),
         (status = 403, description = "Not allowed to read this unit's reports"),
         (status = 404, description = "No such unit"),
@@ -711,8 +797,10 @@ async fn indicator_report(
     state: web::Data<AppState>,
     who: Principal,
     query: web::Query<PeriodQuery>,
-) -> Result<web::Json<IndicatorReport>, ApiError> {
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
+    let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     let dates = period(&q)?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let report = state
@@ -765,5 +853,107 @@ async fn indicator_report(
             })
         })
         .await?;
-    Ok(web::Json(report))
+    export::respond(
+        format,
+        &report,
+        Download {
+            report: "indicators",
+            from: dates.0,
+            to: dates.1,
+        },
+        || indicator_table(&report, lang),
+    )
+}
+
+/// The columns of a download: the row-identifying ones, then every figure.
+fn with_figures(identifying: &[&'static str]) -> Vec<&'static str> {
+    identifying.iter().chain(SERIES_METRICS).copied().collect()
+}
+
+fn unit_table(report: &UnitReport, lang: Lang) -> Result<Table, ApiError> {
+    let columns = with_figures(&["unit_code", "unit_name"]);
+    let mut table = Builder::new(&columns, lang);
+    for row in &report.rows {
+        table.row(row, |_| {})?;
+    }
+    Ok(table.total(&report.total)?.build())
+}
+
+fn procedure_table(report: &ProcedureReport, lang: Lang) -> Result<Table, ApiError> {
+    let columns = with_figures(&[
+        "procedure_code",
+        "procedure_name",
+        "field",
+        "time_unit",
+        "average_processing_time",
+    ]);
+    let mut table = Builder::new(&columns, lang);
+    for row in &report.rows {
+        table.row(row, |_| {})?;
+    }
+    Ok(table.total(&report.total)?.build())
+}
+
+fn field_table(report: &FieldReport, lang: Lang) -> Result<Table, ApiError> {
+    let columns = with_figures(&["field"]);
+    let mut table = Builder::new(&columns, lang);
+    for row in &report.rows {
+        table.row(row, |_| {})?;
+    }
+    Ok(table.total(&report.total)?.build())
+}
+
+fn series_table(result: &Series, lang: Lang) -> Result<Table, ApiError> {
+    let columns = ["month", "from", "to", "value"];
+    let mut table = Builder::new(&columns, lang);
+    for point in &result.points {
+        table.row(point, |_| {})?;
+    }
+    Ok(table.build())
+}
+
+/// One row per indicator (titled in `lang`), then the total score out of the maximum.
+fn indicator_table(report: &IndicatorReport, lang: Lang) -> Result<Table, ApiError> {
+    let columns = [
+        "key",
+        "title",
+        "group",
+        "numerator",
+        "denominator",
+        "rate",
+        "threshold",
+        "max_points",
+        "score",
+    ];
+    let mut table = Builder::new(&columns, lang);
+    for indicator in &report.indicators {
+        table.row(indicator, |json| {
+            if lang == Lang::Vi {
+                if let Some(vi) = json.get("title_vi").cloned() {
+                    json.insert("title".into(), vi);
+                }
+            }
+        })?;
+    }
+    let total = serde_json::json!({"score": report.score, "max_points": report.max});
+    Ok(table.total(&total)?.build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_figure_list_names_every_figure_once() {
+        let json = serde_json::to_value(Figures::of(&Counts::default())).unwrap();
+        let keys: std::collections::BTreeSet<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let listed: std::collections::BTreeSet<&str> = SERIES_METRICS.iter().copied().collect();
+        assert_eq!(listed.len(), SERIES_METRICS.len());
+        assert_eq!(keys, listed);
+    }
 }

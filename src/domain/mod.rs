@@ -47,6 +47,7 @@ pub mod codes;
 pub mod deadline;
 pub mod documents;
 pub mod fees;
+pub mod imports;
 pub mod indicators;
 pub mod lifecycle;
 pub mod procedures;

@@ -143,3 +143,23 @@ pub fn count_with_role(conn: &mut DbConn, role: Role) -> QueryResult<i64> {
         .count()
         .get_result(conn)
 }
+
+/// The citizen account registered with this national id, if any.
+pub fn citizen_with_national_id(conn: &mut DbConn, national_id: &str) -> QueryResult<Option<Id>> {
+    accounts::table
+        .filter(accounts::national_id.eq(national_id))
+        .filter(accounts::role.eq(Role::Citizen.as_str()))
+        .select(accounts::id)
+        .first(conn)
+        .optional()
+}
+
+/// The first administrator created (the one that imports from the command line act as).
+pub fn first_admin(conn: &mut DbConn) -> QueryResult<Option<Id>> {
+    accounts::table
+        .filter(accounts::role.eq(Role::Admin.as_str()))
+        .order(accounts::created_at.asc())
+        .select(accounts::id)
+        .first(conn)
+        .optional()
+}

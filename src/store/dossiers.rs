@@ -355,6 +355,40 @@ pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
     Ok(dossier)
 }
 
+/// Stores an imported legacy dossier with its whole history (and rating), inside the caller's
+/// write transaction; a received dossier without a legacy code gets one for its day of receipt.
+pub fn import(
+    conn: &mut DbConn,
+    mut dossier: Dossier,
+    events: Vec<Event>,
+    rating: Option<Rating>,
+    receiving_unit_code: &str,
+    tz: chrono_tz::Tz,
+) -> StoreResult<Dossier> {
+    if let (None, Some(received_at)) = (&dossier.code, dossier.received_at) {
+        let day = received_at.and_utc().with_timezone(&tz).date_naive();
+        dossier.code = Some(next_code(
+            conn,
+            dossier.receiving_unit_id,
+            receiving_unit_code,
+            day,
+        )?);
+    }
+    diesel::insert_into(dossiers::table)
+        .values(&dossier)
+        .execute(conn)?;
+    for event in events {
+        insert_event(conn, event)?;
+    }
+    if let Some(rating) = rating {
+        diesel::insert_into(dossier_ratings::table)
+            .values(&rating)
+            .execute(conn)?;
+    }
+    super::reports::track(conn, &dossier, tz)?;
+    Ok(dossier)
+}
+
 /// The next code of a unit for a day, `<unit code>-<yyMMdd>-<NNNN>`. The counter row is locked
 /// until the transaction ends, so codes are unique and gapless under concurrent intake, on
 /// several servers too: a rolled-back transaction gives its number back.

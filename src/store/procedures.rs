@@ -438,3 +438,12 @@ pub fn many(conn: &mut DbConn, ids: &[Id]) -> QueryResult<Vec<Procedure>> {
         .select(Procedure::as_select())
         .load(conn)
 }
+
+/// Every version of the procedure with this code, oldest first.
+pub fn versions_of(conn: &mut DbConn, code: &str) -> QueryResult<Vec<Procedure>> {
+    procedures::table
+        .filter(procedures::code.eq(code))
+        .order(procedures::version.asc())
+        .select(Procedure::as_select())
+        .load(conn)
+}

@@ -230,3 +230,12 @@ pub fn list(
         .load(conn)?;
     Ok(paginate(rows, page.limit, |u| u.id))
 }
+
+/// The unit with this code.
+pub fn by_code(conn: &mut DbConn, code: &str) -> QueryResult<Option<Unit>> {
+    units::table
+        .filter(units::code.eq(code))
+        .select(Unit::as_select())
+        .first(conn)
+        .optional()
+}

@@ -14,6 +14,7 @@ mod fees;
 mod foundation;
 mod guards;
 mod procedures;
+mod report_exports;
 mod reports;
 mod schema;
 mod storage;
