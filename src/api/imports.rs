@@ -2,7 +2,8 @@
 //! and unit codes, channel, applicant, appointment and timestamped history of status changes
 //! (names or national status codes). Every line is checked first; a batch with any error is
 //! refused whole, with errors naming the line and the field; otherwise it is stored in one
-//! transaction and counts in the reports like native dossiers. The same function serves the
+//! transaction and counts in the reports like native dossiers. Its fee is computed as at its
+//! submission (the discount policies then in force for its channel) and frozen. The same function serves the
 //! endpoint and `motcua import dossiers FILE`.
 
 use actix_web::{post, web, HttpResponse};
@@ -124,6 +125,7 @@ struct LegacyDossier {
 /// A line checked and ready to store.
 struct Prepared {
     dossier: Dossier,
+    fees: Vec<store::fees::DossierFee>,
     events: Vec<Event>,
     rating: Option<Rating>,
     receiving_unit_code: String,
@@ -138,7 +140,11 @@ struct LineErrors<'a> {
 impl LineErrors<'_> {
     fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
         self.errors.push(FieldError {
-            field: format!("line {}: {field}", self.line),
+            field: if field.is_empty() {
+                format!("line {}", self.line)
+            } else {
+                format!("line {}: {field}", self.line)
+            },
             code: code.to_string(),
             message: message.into(),
         });
@@ -360,6 +366,16 @@ fn prepare(
         processing_seconds: None,
     };
     dossier.set_facts(&facts);
+    let fees = super::fees::freeze(
+        id,
+        &super::fees::quote(
+            conn,
+            &procedure,
+            channel,
+            first_day.unwrap_or_default(),
+            processing.id,
+        )?,
+    );
     let events = steps
         .iter()
         .enumerate()
@@ -385,6 +401,7 @@ fn prepare(
         .collect();
     Ok(Some(Prepared {
         dossier,
+        fees,
         events,
         rating: rating.as_ref().map(|r| Rating {
             dossier_id: id,
@@ -455,6 +472,7 @@ pub fn import(conn: &mut DbConn, config: &Config, by: Id, text: &str) -> Result<
             store::dossiers::import(
                 conn,
                 p.dossier,
+                &p.fees,
                 p.events,
                 p.rating,
                 &p.receiving_unit_code,

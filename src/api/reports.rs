@@ -14,7 +14,7 @@ use crate::auth::{policy, Principal};
 use crate::db::{self, DbConn};
 use crate::domain::accounts::Role;
 use crate::domain::calendar::TimeUnit;
-use crate::domain::indicators::{self, Counts, Rate};
+use crate::domain::indicators::{self, Counts};
 use crate::domain::tally;
 use crate::error::ApiError;
 use crate::id::Id;
@@ -317,6 +317,12 @@ fn counts_by(
     Ok((counts, judged_at))
 }
 
+/// `seconds / finished` in units of `per` seconds, two decimals; `None` when none finished.
+fn average(seconds: u64, finished: u64, per: i64) -> Option<f64> {
+    (finished > 0 && per > 0)
+        .then(|| (seconds as f64 / (finished as f64 * per as f64) * 100.0).round() / 100.0)
+}
+
 fn unit_limit(state: &AppState) -> i64 {
     state.config.limits.max_page_size * 50
 }
@@ -457,12 +463,7 @@ async fn procedure_report(
                         TimeUnit::CalendarDays => 86_400,
                     };
                     ProcedureRow {
-                        average_processing_time: Rate::new(
-                            c.processing_seconds,
-                            c.finished().saturating_mul(u64::try_from(per).unwrap_or(1)),
-                        )
-                        .hundredths()
-                        .map(|h| h as f64 / 10_000.0),
+                        average_processing_time: average(c.processing_seconds, c.finished(), per),
                         procedure_code: p.code,
                         procedure_name: p.name,
                         field: p.field,

@@ -356,10 +356,11 @@ pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
 }
 
 /// Stores an imported legacy dossier with its whole history (and rating), inside the caller's
-/// write transaction; a received dossier without a legacy code gets one for its day of receipt.
+/// write transaction, with its frozen fee; a received dossier without a legacy code gets one for its day of receipt.
 pub fn import(
     conn: &mut DbConn,
     mut dossier: Dossier,
+    fees: &[super::fees::DossierFee],
     events: Vec<Event>,
     rating: Option<Rating>,
     receiving_unit_code: &str,
@@ -377,6 +378,7 @@ pub fn import(
     diesel::insert_into(dossiers::table)
         .values(&dossier)
         .execute(conn)?;
+    super::fees::freeze(conn, fees)?;
     for event in events {
         insert_event(conn, event)?;
     }

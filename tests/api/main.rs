@@ -15,6 +15,7 @@ mod foundation;
 mod guards;
 mod procedures;
 mod report_exports;
+mod report_fixture;
 mod reports;
 mod schema;
 mod storage;

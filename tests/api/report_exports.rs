@@ -31,8 +31,8 @@ fn scenario() -> (World, String) {
 }
 
 /// A GET answering with raw bytes: status, content type, content disposition and body.
-fn download(
-    w: &World,
+pub fn download(
+    app: &crate::common::TestApp,
     token: &str,
     path: &str,
     accept: Option<&str>,
@@ -42,7 +42,7 @@ fn download(
         .build()
         .into();
     let mut request = agent
-        .get(format!("{}{path}", w.app.base))
+        .get(format!("{}{path}", app.base))
         .header("Authorization", format!("Bearer {token}"));
     if let Some(accept) = accept {
         request = request.header("Accept", accept);
@@ -63,7 +63,7 @@ fn download(
 }
 
 /// The records of a CSV download, after checking its byte order mark.
-fn records(body: &[u8]) -> Vec<Vec<String>> {
+pub fn records(body: &[u8]) -> Vec<Vec<String>> {
     let text = std::str::from_utf8(body).expect("UTF-8");
     let text = text.strip_prefix(BOM).expect("a byte order mark");
     csv::ReaderBuilder::new()
@@ -74,7 +74,7 @@ fn records(body: &[u8]) -> Vec<Vec<String>> {
         .collect()
 }
 
-fn cell<'a>(records: &'a [Vec<String>], row: usize, column: &str) -> &'a str {
+pub fn cell<'a>(records: &'a [Vec<String>], row: usize, column: &str) -> &'a str {
     let at = records[0]
         .iter()
         .position(|h| h == column)
@@ -89,7 +89,7 @@ fn the_unit_report_downloads_as_csv_and_xlsx() {
 
     // CSV: the JSON field names as headers, the commune's row, then the total.
     let (status, content_type, disposition, body) =
-        download(&w, &supervisor, &format!("{base}&format=csv"), None);
+        download(&w.app, &supervisor, &format!("{base}&format=csv"), None);
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert_eq!(content_type, "text/csv; charset=utf-8");
     let today = Utc::now().with_timezone(&TZ);
@@ -127,7 +127,12 @@ fn the_unit_report_downloads_as_csv_and_xlsx() {
     assert_eq!(cell(&csv, 2, "received"), "1");
 
     // Vietnamese headers.
-    let (_, _, _, body) = download(&w, &supervisor, &format!("{base}&format=csv&lang=vi"), None);
+    let (_, _, _, body) = download(
+        &w.app,
+        &supervisor,
+        &format!("{base}&format=csv&lang=vi"),
+        None,
+    );
     let csv = records(&body);
     assert_eq!(csv[0][0], "Mã đơn vị");
     assert!(
@@ -140,7 +145,7 @@ fn the_unit_report_downloads_as_csv_and_xlsx() {
 
     // XLSX: a zip holding one worksheet, the headers among its strings.
     let (status, content_type, disposition, body) =
-        download(&w, &supervisor, &format!("{base}&format=xlsx"), None);
+        download(&w.app, &supervisor, &format!("{base}&format=xlsx"), None);
     assert_eq!(status, 200);
     assert_eq!(content_type, XLSX);
     assert!(disposition.ends_with(".xlsx\""), "{disposition}");
@@ -157,16 +162,16 @@ fn the_unit_report_downloads_as_csv_and_xlsx() {
     assert!(strings.contains("Total"));
 
     // The Accept header alone chooses; the query parameter wins over it.
-    let (status, content_type, _, body) = download(&w, &supervisor, &base, Some("text/csv"));
+    let (status, content_type, _, body) = download(&w.app, &supervisor, &base, Some("text/csv"));
     assert_eq!(
         (status, content_type.as_str()),
         (200, "text/csv; charset=utf-8")
     );
     assert_eq!(records(&body)[0][0], "unit_code");
-    let (_, content_type, _, _) = download(&w, &supervisor, &base, Some(XLSX));
+    let (_, content_type, _, _) = download(&w.app, &supervisor, &base, Some(XLSX));
     assert_eq!(content_type, XLSX);
     let (_, content_type, _, body) = download(
-        &w,
+        &w.app,
         &supervisor,
         &format!("{base}&format=json"),
         Some("text/csv"),
@@ -175,7 +180,7 @@ fn the_unit_report_downloads_as_csv_and_xlsx() {
     let json: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(json["rows"][0]["received"], 1);
     // Nothing acceptable: JSON.
-    let (status, content_type, _, _) = download(&w, &supervisor, &base, Some("image/png"));
+    let (status, content_type, _, _) = download(&w.app, &supervisor, &base, Some("image/png"));
     assert_eq!((status, content_type.as_str()), (200, "application/json"));
 
     // The JSON is as it was, with or without format=json.
@@ -217,7 +222,7 @@ fn the_other_reports_download_too() {
         .clone();
     let indicators = json["indicators"].as_array().unwrap();
     let (_, content_type, disposition, body) = download(
-        &w,
+        &w.app,
         &supervisor,
         &format!("/api/v1/reports/indicators?{query}&format=csv"),
         None,
@@ -255,7 +260,7 @@ fn the_other_reports_download_too() {
         json["score"].as_f64().unwrap()
     );
     let (_, _, _, body) = download(
-        &w,
+        &w.app,
         &supervisor,
         &format!("/api/v1/reports/indicators?{query}&format=csv&lang=vi"),
         None,
@@ -269,7 +274,7 @@ fn the_other_reports_download_too() {
 
     // Procedures and fields: their identifying columns, then the figures, then the total.
     let (status, _, _, body) = download(
-        &w,
+        &w.app,
         &supervisor,
         &format!("/api/v1/reports/procedures?{query}&format=csv"),
         None,
@@ -289,7 +294,7 @@ fn the_other_reports_download_too() {
     assert_eq!(cell(&csv, 1, "received"), "1");
     assert_eq!(cell(&csv, csv.len() - 1, "procedure_code"), "Total");
     let (_, _, _, body) = download(
-        &w,
+        &w.app,
         &supervisor,
         &format!("/api/v1/reports/fields?{query}&format=csv&lang=vi"),
         None,
@@ -300,7 +305,7 @@ fn the_other_reports_download_too() {
 
     // A series: one row per month.
     let (_, content_type, disposition, body) = download(
-        &w,
+        &w.app,
         &supervisor,
         &format!("/api/v1/reports/series?metric=received&{query}&format=xlsx"),
         None,
@@ -312,7 +317,7 @@ fn the_other_reports_download_too() {
     );
     assert!(body.starts_with(b"PK"));
     let (_, _, _, body) = download(
-        &w,
+        &w.app,
         &supervisor,
         &format!("/api/v1/reports/series?metric=received&{query}"),
         Some("text/csv"),
@@ -324,7 +329,7 @@ fn the_other_reports_download_too() {
 
     // Who may not read the JSON may not download it either.
     let (status, _, _, _) = download(
-        &w,
+        &w.app,
         &w.citizen,
         &format!("/api/v1/reports/units?{query}&format=csv"),
         None,
