@@ -429,10 +429,14 @@ pub struct Delta {
     pub metrics: Metrics,
 }
 
+/// The procedure key of the buckets that hold a unit's counts over all its procedures, which the
+/// unit reports read (so that they sum a few rows per unit, whatever the number of procedures).
+pub const ALL_PROCEDURES: Id = Id(uuid::Uuid::nil());
+
 /// What changes in the buckets when a dossier's tally goes from `before` to `after` (`None`: the
-/// dossier did not exist, or is removed): each entry in its day, month and total buckets, merged,
-/// without empty changes, ordered by (unit, period, procedure) so that concurrent writers take
-/// row locks in one order.
+/// dossier did not exist, or is removed): each entry in its day, month and total buckets, for its
+/// procedure and for [`ALL_PROCEDURES`], merged, without empty changes, ordered by (unit, period,
+/// procedure) so that concurrent writers take row locks in one order.
 pub fn deltas(before: Option<&Tally>, after: Option<&Tally>) -> Vec<Delta> {
     let mut out: Vec<Delta> = Vec::new();
     let signed = before
@@ -441,9 +445,12 @@ pub fn deltas(before: Option<&Tally>, after: Option<&Tally>) -> Vec<Delta> {
         .chain(after.map(|t| (t, 1)));
     for (tally, sign) in signed {
         for entry in entries(tally) {
-            for period in [day_key(entry.day), month_key(entry.day), TOTAL] {
+            let keys = [day_key(entry.day), month_key(entry.day), TOTAL]
+                .into_iter()
+                .flat_map(|period| [(entry.procedure, period), (ALL_PROCEDURES, period)]);
+            for (procedure, period) in keys {
                 let found = out.iter_mut().find(|d| {
-                    d.unit == entry.unit && d.procedure == entry.procedure && d.period == period
+                    d.unit == entry.unit && d.procedure == procedure && d.period == period
                 });
                 match found {
                     Some(delta) => delta.metrics.add_scaled(&entry.metrics, sign),
@@ -452,7 +459,7 @@ pub fn deltas(before: Option<&Tally>, after: Option<&Tally>) -> Vec<Delta> {
                         metrics.add_scaled(&entry.metrics, sign);
                         out.push(Delta {
                             unit: entry.unit,
-                            procedure: entry.procedure,
+                            procedure,
                             period,
                             metrics,
                         });
@@ -613,7 +620,11 @@ mod tests {
 
     /// Sums the deltas of tallies into buckets and reads a period back, as the store does.
     fn report(tallies: &[Tally], from: &str, to: &str) -> Counts {
-        let buckets: Vec<Delta> = tallies.iter().flat_map(|t| deltas(None, Some(t))).collect();
+        let buckets: Vec<Delta> = tallies
+            .iter()
+            .flat_map(|t| deltas(None, Some(t)))
+            .filter(|d| d.procedure == ALL_PROCEDURES)
+            .collect();
         let within = ranges(d(from), d(to));
         let after = ranges_after(d(to));
         let inside = |p: i32, list: &[(i32, i32)]| list.iter().any(|(a, b)| (*a..=*b).contains(&p));
@@ -688,17 +699,27 @@ mod tests {
         // Refused and no longer awaiting on 2 March; the reception limit (3 March) had not
         // passed when it left, so that day loses its late start. Each change counts in its day,
         // its month and the total.
-        let periods: Vec<i32> = change.iter().map(|d| d.period).collect();
+        // The same for the procedure and for all procedures: in pairs, all procedures first.
+        assert_eq!(change.len(), 8);
+        for pair in change.chunks(2) {
+            assert_eq!(pair[0].procedure, ALL_PROCEDURES);
+            assert_eq!(pair[1].procedure, Id(uuid::Uuid::from_u128(3)));
+            assert_eq!(
+                (pair[0].period, pair[0].metrics),
+                (pair[1].period, pair[1].metrics)
+            );
+        }
+        let periods: Vec<i32> = change.iter().step_by(2).map(|d| d.period).collect();
         assert_eq!(periods, vec![TOTAL, 202603, 20260302, 20260303]);
-        for delta in &change[..2] {
+        for delta in &change[..4] {
             let m = delta.metrics;
             assert_eq!(
                 (m.refused, m.awaiting_ended, m.awaiting_late_started),
                 (1, 1, -1)
             );
         }
-        assert_eq!(change[3].metrics.awaiting_late_started, -1);
-        assert_eq!(change[3].metrics.refused, 0);
+        assert_eq!(change[7].metrics.awaiting_late_started, -1);
+        assert_eq!(change[7].metrics.refused, 0);
         assert!(deltas(Some(&after), Some(&after)).is_empty());
     }
 

@@ -351,7 +351,7 @@ pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
             at: dossier.created_at,
         },
     )?;
-    super::reports::track(conn, &dossier, tz)?;
+    super::reports::track_new(conn, &dossier, tz)?;
     Ok(dossier)
 }
 
@@ -387,7 +387,7 @@ pub fn import(
             .values(&rating)
             .execute(conn)?;
     }
-    super::reports::track(conn, &dossier, tz)?;
+    super::reports::track_new(conn, &dossier, tz)?;
     Ok(dossier)
 }
 

@@ -89,24 +89,34 @@ macro_rules! bucket_code {
             }
         }
 
-        /// Adds a delta to its bucket, creating the bucket if needed.
-        fn add_to_bucket(conn: &mut DbConn, row: &BucketRow) -> QueryResult<()> {
+        /// Adds deltas to their buckets, creating buckets as needed: one statement on
+        /// PostgreSQL (the deltas of one change have distinct keys), one per bucket on SQLite.
+        fn add_to_buckets(conn: &mut DbConn, rows: Vec<BucketRow>) -> QueryResult<()> {
             use diesel::upsert::excluded;
             use report_buckets as b;
+            if rows.is_empty() {
+                return Ok(());
+            }
             match conn {
-                DbConn::Pg(c) => diesel::insert_into(b::table)
-                    .values(row.clone())
-                    .on_conflict((b::unit_id, b::period, b::procedure_id))
-                    .do_update()
-                    .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
-                    .execute(c)?,
-                DbConn::Sqlite(c) => diesel::insert_into(b::table)
-                    .values(row.clone())
-                    .on_conflict((b::unit_id, b::period, b::procedure_id))
-                    .do_update()
-                    .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
-                    .execute(c)?,
-            };
+                DbConn::Pg(c) => {
+                    diesel::insert_into(b::table)
+                        .values(rows)
+                        .on_conflict((b::unit_id, b::period, b::procedure_id))
+                        .do_update()
+                        .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
+                        .execute(c)?;
+                }
+                DbConn::Sqlite(c) => {
+                    for row in rows {
+                        diesel::insert_into(b::table)
+                            .values(row)
+                            .on_conflict((b::unit_id, b::period, b::procedure_id))
+                            .do_update()
+                            .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
+                            .execute(c)?;
+                    }
+                }
+            }
             Ok(())
         }
 
@@ -345,22 +355,38 @@ pub fn records(conn: &mut DbConn, batch: &[Dossier]) -> QueryResult<Vec<Record>>
 /// Brings the buckets up to date with `dossier` as it now stands, inside the caller's write
 /// transaction: its new tally replaces the one kept from its last change.
 pub fn track(conn: &mut DbConn, dossier: &Dossier, tz: Tz) -> QueryResult<()> {
-    let record = records(conn, std::slice::from_ref(dossier))?
-        .pop()
-        .expect("one record per dossier");
-    let after = Tally::of(&record, tz);
     let before: Option<TallyRow> = dossier_tallies::table
         .find(dossier.id)
         .select(TallyRow::as_select())
         .first(conn)
         .optional()?;
+    replace(conn, dossier, before, tz)
+}
+
+/// [`track`] for a dossier just inserted, which has no tally yet.
+pub fn track_new(conn: &mut DbConn, dossier: &Dossier, tz: Tz) -> QueryResult<()> {
+    replace(conn, dossier, None, tz)
+}
+
+fn replace(
+    conn: &mut DbConn,
+    dossier: &Dossier,
+    before: Option<TallyRow>,
+    tz: Tz,
+) -> QueryResult<()> {
+    let record = records(conn, std::slice::from_ref(dossier))?
+        .pop()
+        .expect("one record per dossier");
+    let after = Tally::of(&record, tz);
     let before_tally = before.as_ref().map(TallyRow::tally);
     if before_tally.as_ref() == Some(&after) {
         return Ok(());
     }
-    for delta in tally::deltas(before_tally.as_ref(), Some(&after)) {
-        add_to_bucket(conn, &BucketRow::of(&delta))?;
-    }
+    let rows = tally::deltas(before_tally.as_ref(), Some(&after))
+        .iter()
+        .map(BucketRow::of)
+        .collect();
+    add_to_buckets(conn, rows)?;
     let row = TallyRow::of(dossier.id, &after);
     if before.is_some() {
         diesel::update(dossier_tallies::table.find(dossier.id))
@@ -568,14 +594,13 @@ pub enum UnitFilter {
     Subtree(String),
 }
 
-/// Runs a grouped report query (written with `?` placeholders) on either database, binding an
-/// optional instant and then the unit filter's values.
+/// Runs a grouped report query (written with `?` placeholders) on either database, binding a
+/// first value of SQL type `$ty`, then the unit filter's values.
 macro_rules! load_filtered {
-    ($conn:expr, $sql:expr, $filter:expr, $row:ty $(, $at:expr)?) => {{
+    ($conn:expr, $sql:expr, $filter:expr, $row:ty, $ty:ident, $first:expr) => {{
         macro_rules! run {
             ($c:expr, $text:expr) => {{
-                let query = diesel::sql_query($text);
-                $(let query = query.bind::<diesel::sql_types::Timestamp, _>($at);)?
+                let query = diesel::sql_query($text).bind::<diesel::sql_types::$ty, _>($first);
                 match $filter {
                     UnitFilter::All => query.load::<$row>($c),
                     UnitFilter::One(unit) => query.bind::<Binary, _>(*unit).load::<$row>($c),
@@ -625,6 +650,11 @@ pub fn sums(
         Grouping::Unit => "unit_id",
         Grouping::Procedure => "procedure_id",
     };
+    // Unit reports read the buckets of all procedures together; procedure reports the others.
+    let procedures = match by {
+        Grouping::Unit => "procedure_id = ?",
+        Grouping::Procedure => "procedure_id <> ?",
+    };
     let units = match filter {
         UnitFilter::All => "",
         UnitFilter::One(_) => " AND unit_id = ?",
@@ -634,10 +664,12 @@ pub fn sums(
     };
     let sql = format!(
         "SELECT {key} AS key, CASE WHEN period = {TOTAL} THEN 0 WHEN {within} THEN 1 ELSE 2 END AS part, {} \
-         FROM report_buckets WHERE (period = {TOTAL} OR {within} OR {after}){units} GROUP BY {key}, part",
+         FROM report_buckets WHERE {procedures} AND (period = {TOTAL} OR {within} OR {after}){units} \
+         GROUP BY {key}, part",
         columns.join(", ")
     );
-    let rows: Vec<SumRow> = load_filtered!(conn, &sql, filter, SumRow);
+    let rows: Vec<SumRow> =
+        load_filtered!(conn, &sql, filter, SumRow, Binary, tally::ALL_PROCEDURES);
     let mut out: HashMap<Id, Sums> = HashMap::new();
     for row in rows {
         let sums = out.entry(row.key).or_default();
@@ -707,8 +739,9 @@ pub fn present(
         "receiving_unit_id",
         "received_at IS NULL AND finished_at IS NULL",
     );
-    let overdue: Vec<CountRow> = load_filtered!(conn, &overdue_sql, filter, CountRow, now);
-    let late: Vec<CountRow> = load_filtered!(conn, &late_sql, filter, CountRow, now);
+    let overdue: Vec<CountRow> =
+        load_filtered!(conn, &overdue_sql, filter, CountRow, Timestamp, now);
+    let late: Vec<CountRow> = load_filtered!(conn, &late_sql, filter, CountRow, Timestamp, now);
     let mut out: HashMap<Id, Present> = HashMap::new();
     for row in overdue {
         out.entry(row.key).or_default().overdue = row.n;
