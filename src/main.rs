@@ -32,6 +32,11 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Benchmarks: generate data, measure (see BENCHMARKS.md).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// The report aggregates.
     Reports {
         #[command(subcommand)]
@@ -45,6 +50,42 @@ enum ImportCommand {
     Dossiers {
         /// The file to import.
         file: std::path::PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Fill an empty database with a realistic population of units, procedures, accounts and
+    /// dossiers with their histories and aggregates.
+    Seed {
+        #[arg(long, default_value_t = 100_000)]
+        dossiers: u64,
+        #[arg(long, default_value_t = 300)]
+        units: u64,
+        #[arg(long, default_value_t = 2)]
+        years: u32,
+        /// The random generator's seed.
+        #[arg(long, default_value_t = 766)]
+        seed: u64,
+    },
+    /// Latency of the report endpoints of a running service on a seeded database.
+    Reports {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        #[arg(long, default_value_t = 2)]
+        concurrency: usize,
+    },
+    /// Throughput of online submissions and desk intakes, with and without the report
+    /// aggregates, on a seeded database.
+    Submissions {
+        #[arg(long, default_value_t = 2000)]
+        count: usize,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
     },
 }
 
@@ -114,7 +155,7 @@ fn run(cli: Cli) -> Result<(), String> {
             motcua::telemetry::init(config.log_format);
             let pool = startup::open(&config)?;
             let mut conn = pool.get().map_err(|e| e.to_string())?;
-            let admin = motcua::store::accounts::first_admin(&mut conn)
+            let admin = motcua::store::accounts::first_with_role(&mut conn, Role::Admin)
                 .map_err(|e| e.to_string())?
                 .ok_or("no administrator account: start the service once first")?;
             match motcua::api::imports::import(&mut conn, &config, admin, &text) {
@@ -129,6 +170,70 @@ fn run(cli: Cli) -> Result<(), String> {
                     Err(e.detail)
                 }
             }
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Seed {
+                    dossiers,
+                    units,
+                    years,
+                    seed,
+                },
+        } => {
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            let pool = startup::open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let options = motcua::bench::seed::Options {
+                dossiers,
+                units,
+                years,
+                seed,
+            };
+            let s = motcua::bench::seed::seed(&mut conn, &config, &options)?;
+            println!(
+                "seeded {} units, {} procedures, {} accounts, {} dossiers, {} events, {} buckets in {:.1} s ({:.0} dossiers/s)",
+                s.units,
+                s.procedures,
+                s.accounts,
+                s.dossiers,
+                s.events,
+                s.buckets,
+                s.seconds,
+                s.dossiers as f64 / s.seconds.max(0.001)
+            );
+            Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Reports {
+                    url,
+                    requests,
+                    concurrency,
+                },
+        } => {
+            for figures in motcua::bench::measure::reports(&url, requests, concurrency)? {
+                println!("{figures}");
+            }
+            Ok(())
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Submissions {
+                    count,
+                    concurrency,
+                    rounds,
+                },
+        } => {
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            let pool = startup::open(&config)?;
+            for figures in
+                motcua::bench::measure::submissions(&pool, &config, count, concurrency, rounds)?
+            {
+                println!("{figures}");
+            }
+            Ok(())
         }
         Command::Reports { command } => {
             let config = Config::load()?;

@@ -455,7 +455,7 @@ fn replay(record: idempotency::Record, request_hash: &str) -> Result<(u16, Strin
 }
 
 /// Checks an intake request and builds the dossier to store.
-fn intake(
+pub(crate) fn intake(
     conn: &mut DbConn,
     who: &Principal,
     body: CreateDossier,

@@ -79,6 +79,28 @@ where
     }
 }
 
+/// Inserts many rows at once: `COPY … FROM STDIN (FORMAT binary)` on PostgreSQL, multi-row
+/// `INSERT`s of 100 rows on SQLite. The rows' struct derives `Insertable` with
+/// `treat_none_as_default_value = false`.
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        let rows = $rows;
+        match $conn {
+            $crate::db::DbConn::Pg(c) => diesel::copy_from($table)
+                .from_insertable(&rows)
+                .execute(c)
+                .map(|_| ()),
+            $crate::db::DbConn::Sqlite(c) => rows.chunks(100).try_for_each(|chunk| {
+                diesel::insert_into($table)
+                    .values(chunk)
+                    .execute(c)
+                    .map(|_| ())
+            }),
+        }
+    }};
+}
+pub(crate) use insert_all;
+
 /// The current instant in UTC, truncated to microseconds (what PostgreSQL stores), so that a
 /// value returned on creation equals the value read back later on either database.
 pub fn now() -> chrono::NaiveDateTime {

@@ -11,7 +11,7 @@ use crate::id::Id;
 use super::{paginate, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = accounts)]
+#[diesel(table_name = accounts, treat_none_as_default_value = false)]
 pub struct Account {
     pub id: Id,
     pub username: String,
@@ -154,10 +154,10 @@ pub fn citizen_with_national_id(conn: &mut DbConn, national_id: &str) -> QueryRe
         .optional()
 }
 
-/// The first administrator created (the one that imports from the command line act as).
-pub fn first_admin(conn: &mut DbConn) -> QueryResult<Option<Id>> {
+/// The first account created with this role.
+pub fn first_with_role(conn: &mut DbConn, role: Role) -> QueryResult<Option<Id>> {
     accounts::table
-        .filter(accounts::role.eq(Role::Admin.as_str()))
+        .filter(accounts::role.eq(role.as_str()))
         .order(accounts::created_at.asc())
         .select(accounts::id)
         .first(conn)

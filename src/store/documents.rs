@@ -17,7 +17,7 @@ use crate::id::Id;
 use super::{paginate, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = documents)]
+#[diesel(table_name = documents, treat_none_as_default_value = false)]
 pub struct Document {
     pub id: Id,
     pub owner_national_id: String,

@@ -229,7 +229,7 @@ pub fn in_force(
 
 /// One fee item of a dossier, frozen when it was submitted or recorded.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = dossier_fees)]
+#[diesel(table_name = dossier_fees, treat_none_as_default_value = false)]
 pub struct DossierFee {
     pub dossier_id: Id,
     pub position: i32,
@@ -260,7 +260,7 @@ pub fn dossier_fees(conn: &mut DbConn, dossier: Id) -> QueryResult<Vec<DossierFe
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = dossier_payments)]
+#[diesel(table_name = dossier_payments, treat_none_as_default_value = false)]
 pub struct Payment {
     pub id: Id,
     pub dossier_id: Id,

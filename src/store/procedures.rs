@@ -21,7 +21,7 @@ use crate::id::Id;
 use super::{like_escape, paginate, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = procedures)]
+#[diesel(table_name = procedures, treat_none_as_default_value = false)]
 pub struct Procedure {
     pub id: Id,
     pub code: String,
@@ -55,7 +55,7 @@ impl Procedure {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = procedure_components)]
+#[diesel(table_name = procedure_components, treat_none_as_default_value = false)]
 pub struct Component {
     pub id: Id,
     pub procedure_id: Id,
@@ -66,7 +66,7 @@ pub struct Component {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = procedure_fees)]
+#[diesel(table_name = procedure_fees, treat_none_as_default_value = false)]
 pub struct Fee {
     pub id: Id,
     pub procedure_id: Id,
@@ -85,10 +85,10 @@ pub struct Step {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = procedure_units)]
-struct ProcedureUnit {
-    procedure_id: Id,
-    unit_id: Id,
+#[diesel(table_name = procedure_units, treat_none_as_default_value = false)]
+pub struct ProcedureUnit {
+    pub procedure_id: Id,
+    pub unit_id: Id,
 }
 
 /// A procedure with everything it carries.

@@ -66,7 +66,7 @@ macro_rules! with_metrics {
 macro_rules! bucket_code {
     ($($m:ident),+) => {
         #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-        #[diesel(table_name = report_buckets)]
+        #[diesel(table_name = report_buckets, treat_none_as_default_value = false)]
         struct BucketRow {
             unit_id: Id,
             procedure_id: Id,
@@ -89,8 +89,8 @@ macro_rules! bucket_code {
             }
         }
 
-        /// Adds deltas to their buckets, creating buckets as needed: one statement on
-        /// PostgreSQL (the deltas of one change have distinct keys), one per bucket on SQLite.
+        /// Adds deltas to their buckets, creating buckets as needed, in one statement (the
+        /// deltas of one change have distinct keys).
         fn add_to_buckets(conn: &mut DbConn, rows: Vec<BucketRow>) -> QueryResult<()> {
             use diesel::upsert::excluded;
             use report_buckets as b;
@@ -107,14 +107,12 @@ macro_rules! bucket_code {
                         .execute(c)?;
                 }
                 DbConn::Sqlite(c) => {
-                    for row in rows {
-                        diesel::insert_into(b::table)
-                            .values(row)
-                            .on_conflict((b::unit_id, b::period, b::procedure_id))
-                            .do_update()
-                            .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
-                            .execute(c)?;
-                    }
+                    diesel::insert_into(b::table)
+                        .values(rows)
+                        .on_conflict((b::unit_id, b::period, b::procedure_id))
+                        .do_update()
+                        .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
+                        .execute(c)?;
                 }
             }
             Ok(())
@@ -144,7 +142,12 @@ with_metrics!(bucket_code);
 
 /// A dossier's tally as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = dossier_tallies, primary_key(dossier_id), treat_none_as_null = true)]
+#[diesel(
+    table_name = dossier_tallies,
+    primary_key(dossier_id),
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 struct TallyRow {
     dossier_id: Id,
     receiving_unit_id: Id,
@@ -244,6 +247,47 @@ impl TallyRow {
     }
 }
 
+/// What the reports need of a dossier besides its row (see [`Record`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extras {
+    pub reused: bool,
+    pub digitized: bool,
+    pub results_issued: i32,
+    pub first_result_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub charged_vnd: i64,
+    pub base_vnd: i64,
+    pub paid_online: bool,
+    pub rating: Option<(Satisfaction, chrono::DateTime<chrono::Utc>)>,
+}
+
+/// A dossier's [`Record`] from its row and the rest.
+pub fn record_of(d: &Dossier, x: Extras) -> Record {
+    let utc = |t: Option<NaiveDateTime>| t.map(|t| t.and_utc());
+    Record {
+        receiving_unit: d.receiving_unit_id,
+        processing_unit: d.processing_unit_id,
+        procedure: d.procedure_id,
+        channel: d.channel(),
+        status: d.status(),
+        submitted_at: utc(d.submitted_at),
+        reception_due_at: utc(d.reception_due_at),
+        received_at: utc(d.received_at),
+        due_at: utc(d.due_at),
+        finished_at: utc(d.finished_at),
+        overdue_at: utc(d.overdue_at),
+        supplement_requests: d.supplement_requests,
+        processing_seconds: d.processing_seconds,
+        reused: x.reused,
+        digitized: x.digitized,
+        results_issued: x.results_issued,
+        first_result_at: x.first_result_at,
+        charged_vnd: x.charged_vnd,
+        base_vnd: x.base_vnd,
+        paid_online: x.paid_online,
+        rating: x.rating,
+    }
+}
+
 /// What the reports need of each dossier, gathered in a few queries for the whole batch: the
 /// components and fees of received dossiers, the documents and ratings of finished ones.
 pub fn records(conn: &mut DbConn, batch: &[Dossier]) -> QueryResult<Vec<Record>> {
@@ -322,32 +366,22 @@ pub fn records(conn: &mut DbConn, batch: &[Dossier]) -> QueryResult<Vec<Record>>
                 .iter()
                 .filter(|f| f.0 == d.id)
                 .fold((0, 0), |(b, c), f| (b + f.1, c + f.2));
-            Record {
-                receiving_unit: d.receiving_unit_id,
-                processing_unit: d.processing_unit_id,
-                procedure: d.procedure_id,
-                channel: d.channel(),
-                status: d.status(),
-                submitted_at: d.submitted_at.map(|t| t.and_utc()),
-                reception_due_at: d.reception_due_at.map(|t| t.and_utc()),
-                received_at: d.received_at.map(|t| t.and_utc()),
-                due_at: d.due_at.map(|t| t.and_utc()),
-                finished_at: d.finished_at.map(|t| t.and_utc()),
-                overdue_at: d.overdue_at.map(|t| t.and_utc()),
-                supplement_requests: d.supplement_requests,
-                processing_seconds: d.processing_seconds,
-                reused: mine().any(|(_, _, document)| document.is_some()),
-                digitized: all_digitized && !results.is_empty(),
-                results_issued: i32::try_from(results.len()).unwrap_or(i32::MAX),
-                first_result_at: results.iter().min().map(|t| t.and_utc()),
-                charged_vnd: charged,
-                base_vnd: base,
-                paid_online: paid.contains(&d.id),
-                rating: ratings
-                    .iter()
-                    .find(|r| r.0 == d.id)
-                    .and_then(|(_, s, at)| Satisfaction::parse(s).map(|s| (s, at.and_utc()))),
-            }
+            record_of(
+                d,
+                Extras {
+                    reused: mine().any(|(_, _, document)| document.is_some()),
+                    digitized: all_digitized && !results.is_empty(),
+                    results_issued: i32::try_from(results.len()).unwrap_or(i32::MAX),
+                    first_result_at: results.iter().min().map(|t| t.and_utc()),
+                    charged_vnd: charged,
+                    base_vnd: base,
+                    paid_online: paid.contains(&d.id),
+                    rating: ratings
+                        .iter()
+                        .find(|r| r.0 == d.id)
+                        .and_then(|(_, s, at)| Satisfaction::parse(s).map(|s| (s, at.and_utc()))),
+                },
+            )
         })
         .collect())
 }
@@ -363,9 +397,11 @@ pub fn track(conn: &mut DbConn, dossier: &Dossier, tz: Tz) -> QueryResult<()> {
     replace(conn, dossier, before, tz)
 }
 
-/// [`track`] for a dossier just inserted, which has no tally yet.
-pub fn track_new(conn: &mut DbConn, dossier: &Dossier, tz: Tz) -> QueryResult<()> {
-    replace(conn, dossier, None, tz)
+/// [`track`] for a dossier just inserted, which has no tally yet, with what it carries besides
+/// its row (its components and frozen fee, known to the caller): no query but the writes.
+pub fn track_new(conn: &mut DbConn, dossier: &Dossier, extras: Extras, tz: Tz) -> QueryResult<()> {
+    let after = Tally::of(&record_of(dossier, extras), tz);
+    write_tally(conn, dossier.id, None, &after)
 }
 
 fn replace(
@@ -377,19 +413,28 @@ fn replace(
     let record = records(conn, std::slice::from_ref(dossier))?
         .pop()
         .expect("one record per dossier");
-    let after = Tally::of(&record, tz);
+    write_tally(conn, dossier.id, before, &Tally::of(&record, tz))
+}
+
+/// Replaces the kept tally `before` of a dossier by `after`, and the buckets with it.
+fn write_tally(
+    conn: &mut DbConn,
+    dossier: Id,
+    before: Option<TallyRow>,
+    after: &Tally,
+) -> QueryResult<()> {
     let before_tally = before.as_ref().map(TallyRow::tally);
-    if before_tally.as_ref() == Some(&after) {
+    if before_tally.as_ref() == Some(after) {
         return Ok(());
     }
-    let rows = tally::deltas(before_tally.as_ref(), Some(&after))
+    let rows = tally::deltas(before_tally.as_ref(), Some(after))
         .iter()
         .map(BucketRow::of)
         .collect();
     add_to_buckets(conn, rows)?;
-    let row = TallyRow::of(dossier.id, &after);
+    let row = TallyRow::of(dossier, after);
     if before.is_some() {
-        diesel::update(dossier_tallies::table.find(dossier.id))
+        diesel::update(dossier_tallies::table.find(dossier))
             .set(&row)
             .execute(conn)?;
     } else {
@@ -408,8 +453,6 @@ pub fn track_id(conn: &mut DbConn, dossier: Id, tz: Tz) -> QueryResult<()> {
     }
 }
 
-type BucketKey = (Id, i32, Id);
-
 /// Every dossier's tally and the buckets they add up to, recomputed from the raw rows in
 /// batches of `batch` dossiers.
 fn recompute(
@@ -417,8 +460,8 @@ fn recompute(
     tz: Tz,
     batch: i64,
     mut each: impl FnMut(&mut DbConn, Vec<(Id, Tally)>) -> QueryResult<()>,
-) -> QueryResult<(u64, BTreeMap<BucketKey, Metrics>)> {
-    let mut buckets: BTreeMap<BucketKey, Metrics> = BTreeMap::new();
+) -> QueryResult<(u64, Buckets)> {
+    let mut buckets = Buckets::new();
     let mut after: Option<Id> = None;
     let mut count = 0u64;
     loop {
@@ -440,12 +483,7 @@ fn recompute(
             .map(|(record, d)| (d.id, Tally::of(record, tz)))
             .collect();
         for (_, t) in &tallies {
-            for delta in tally::deltas(None, Some(t)) {
-                buckets
-                    .entry((delta.unit, delta.period, delta.procedure))
-                    .or_default()
-                    .add_scaled(&delta.metrics, 1);
-            }
+            accumulate(&mut buckets, t);
         }
         each(conn, tallies)?;
     }
@@ -466,45 +504,51 @@ pub fn rebuild(conn: &mut DbConn, tz: Tz) -> QueryResult<Rebuilt> {
         diesel::delete(report_buckets::table).execute(conn)?;
         diesel::delete(dossier_tallies::table).execute(conn)?;
         let (dossiers, buckets) = recompute(conn, tz, 500, |conn, tallies| {
-            let rows: Vec<TallyRow> = tallies.iter().map(|(id, t)| TallyRow::of(*id, t)).collect();
-            for chunk in rows.chunks(100) {
-                match conn {
-                    DbConn::Pg(c) => diesel::insert_into(dossier_tallies::table)
-                        .values(chunk)
-                        .execute(c)?,
-                    DbConn::Sqlite(c) => diesel::insert_into(dossier_tallies::table)
-                        .values(chunk)
-                        .execute(c)?,
-                };
-            }
-            Ok(())
+            insert_tallies(conn, &tallies)
         })?;
-        let rows: Vec<BucketRow> = buckets
-            .iter()
-            .map(|((unit, period, procedure), metrics)| {
-                BucketRow::of(&Delta {
-                    unit: *unit,
-                    procedure: *procedure,
-                    period: *period,
-                    metrics: *metrics,
-                })
-            })
-            .collect();
-        for chunk in rows.chunks(100) {
-            match conn {
-                DbConn::Pg(c) => diesel::insert_into(report_buckets::table)
-                    .values(chunk)
-                    .execute(c)?,
-                DbConn::Sqlite(c) => diesel::insert_into(report_buckets::table)
-                    .values(chunk)
-                    .execute(c)?,
-            };
-        }
+        let count = buckets.len() as u64;
+        insert_buckets(conn, &buckets)?;
         Ok(Rebuilt {
             dossiers,
-            buckets: rows.len() as u64,
+            buckets: count,
         })
     })
+}
+
+/// Bucket counts by (unit, period, procedure), as [`recompute`] and a bulk load build them.
+pub type Buckets = BTreeMap<(Id, i32, Id), Metrics>;
+
+/// Adds the deltas of a new tally to `buckets` (for loads that compute tallies themselves).
+pub fn accumulate(buckets: &mut Buckets, t: &Tally) {
+    for delta in tally::deltas(None, Some(t)) {
+        buckets
+            .entry((delta.unit, delta.period, delta.procedure))
+            .or_default()
+            .add_scaled(&delta.metrics, 1);
+    }
+}
+
+/// Stores the tallies of dossiers that have none yet, in bulk.
+pub fn insert_tallies(conn: &mut DbConn, tallies: &[(Id, Tally)]) -> QueryResult<()> {
+    let rows: Vec<TallyRow> = tallies.iter().map(|(id, t)| TallyRow::of(*id, t)).collect();
+    db::insert_all!(conn, dossier_tallies::table, rows)
+}
+
+/// Stores buckets that do not exist yet, in bulk.
+pub fn insert_buckets(conn: &mut DbConn, buckets: &Buckets) -> QueryResult<()> {
+    let rows: Vec<BucketRow> = buckets
+        .iter()
+        .filter(|(_, m)| !m.is_zero())
+        .map(|((unit, period, procedure), metrics)| {
+            BucketRow::of(&Delta {
+                unit: *unit,
+                procedure: *procedure,
+                period: *period,
+                metrics: *metrics,
+            })
+        })
+        .collect();
+    db::insert_all!(conn, report_buckets::table, rows)
 }
 
 /// A bucket whose stored counts differ from the recomputation.
@@ -545,7 +589,7 @@ pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
             .count() as u64;
         Ok(())
     })?;
-    let stored: BTreeMap<BucketKey, Metrics> = report_buckets::table
+    let stored: Buckets = report_buckets::table
         .select(BucketRow::as_select())
         .load(conn)?
         .into_iter()
@@ -553,7 +597,7 @@ pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
         .map(|row| ((row.unit_id, row.period, row.procedure_id), row.metrics()))
         .collect();
     let mut mismatches = Vec::new();
-    let keys: std::collections::BTreeSet<&BucketKey> =
+    let keys: std::collections::BTreeSet<&(Id, i32, Id)> =
         stored.keys().chain(expected.keys()).collect();
     for k in keys {
         let (s, e) = (

@@ -13,7 +13,7 @@ use crate::id::Id;
 use super::{paginate, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = units)]
+#[diesel(table_name = units, treat_none_as_default_value = false)]
 pub struct Unit {
     pub id: Id,
     pub code: String,

@@ -4,6 +4,7 @@
 mod common;
 
 mod auth;
+mod bench;
 mod calendar;
 mod cli;
 mod documents;

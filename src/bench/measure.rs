@@ -1,0 +1,333 @@
+//! Measurements on a seeded database:
+//! - [`reports`]: the report endpoints over loopback HTTP with a real token, closed loop,
+//!   latency percentiles and errors;
+//! - [`submissions`]: online submissions and desk intakes through the service's own intake code
+//!   and store, with the report aggregates maintained and without them (the baseline measured in
+//!   the same run), alternating rounds.
+
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
+use serde_json::Value;
+
+use crate::api::dossiers::{intake, CreateDossier};
+use crate::auth::Principal;
+use crate::config::Config;
+use crate::db::{self, Pool};
+use crate::domain::accounts::Role;
+use crate::domain::lifecycle::Channel;
+use crate::error::ApiError;
+use crate::id::Id;
+use crate::store;
+
+/// Latency figures of one scenario.
+#[derive(Debug, Clone)]
+pub struct Latency {
+    pub name: String,
+    pub requests: usize,
+    pub errors: usize,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+}
+
+impl std::fmt::Display for Latency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:<44} {:>6} req {:>4} err {:>8.1} req/s  p50 {:>7.2} ms  p95 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.2} ms",
+            self.name,
+            self.requests,
+            self.errors,
+            self.per_second,
+            self.p50_ms,
+            self.p95_ms,
+            self.p99_ms,
+            self.max_ms
+        )
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
+}
+
+/// Runs `requests` GETs of `path` with `concurrency` clients and measures them.
+fn measure(
+    agent: &ureq::Agent,
+    base: &str,
+    token: &str,
+    name: &str,
+    path: &str,
+    requests: usize,
+    concurrency: usize,
+) -> Latency {
+    let started = Instant::now();
+    let per_client = requests.div_ceil(concurrency.max(1));
+    let results: Vec<(Vec<Duration>, usize)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..concurrency.max(1))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut times = Vec::with_capacity(per_client);
+                    let mut errors = 0;
+                    for _ in 0..per_client {
+                        let sent = Instant::now();
+                        let ok = agent
+                            .get(format!("{base}{path}"))
+                            .header("Authorization", format!("Bearer {token}"))
+                            .call()
+                            .map(|mut r| {
+                                r.status().is_success() && r.body_mut().read_to_vec().is_ok()
+                            })
+                            .unwrap_or(false);
+                        times.push(sent.elapsed());
+                        errors += usize::from(!ok);
+                    }
+                    (times, errors)
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let elapsed = started.elapsed().as_secs_f64();
+    let errors = results.iter().map(|(_, e)| e).sum();
+    let mut times: Vec<Duration> = results.into_iter().flat_map(|(t, _)| t).collect();
+    times.sort();
+    Latency {
+        name: name.to_string(),
+        requests: times.len(),
+        errors,
+        per_second: times.len() as f64 / elapsed.max(1e-9),
+        p50_ms: percentile(&times, 50.0),
+        p95_ms: percentile(&times, 95.0),
+        p99_ms: percentile(&times, 99.0),
+        max_ms: percentile(&times, 100.0),
+    }
+}
+
+/// Measures the report endpoints of the service at `base` (e.g. `http://127.0.0.1:8080`), as
+/// the seeded supervisor: every unit and one commune over the last full year (ended, judged from
+/// the buckets) and every unit over the year to date (judged now, from the open dossiers'
+/// indexes), per unit, per procedure, and the indicators.
+pub fn reports(base: &str, requests: usize, concurrency: usize) -> Result<Vec<Latency>, String> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let login: Value = agent
+        .post(format!("{base}/api/v1/auth/login"))
+        .send_json(
+            serde_json::json!({"username": "bench.supervisor", "password": super::seed::PASSWORD}),
+        )
+        .map_err(|e| format!("login: {e}"))?
+        .body_mut()
+        .read_json()
+        .map_err(|e| format!("login: {e}"))?;
+    let token = login["access_token"]
+        .as_str()
+        .ok_or_else(|| format!("login refused: {login}"))?
+        .to_string();
+    let communes: Value = agent
+        .get(format!("{base}/api/v1/units?level=commune&limit=1"))
+        .call()
+        .map_err(|e| e.to_string())?
+        .body_mut()
+        .read_json()
+        .map_err(|e| e.to_string())?;
+    let commune = communes["items"][0]["id"]
+        .as_str()
+        .ok_or("no commune: seed the database first")?
+        .to_string();
+    let today = Utc::now().date_naive();
+    let year_ago = today - TimeDelta::days(365);
+    let yesterday = today - TimeDelta::days(1);
+    let january = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let year = format!("from={year_ago}&to={yesterday}");
+    let to_date = format!("from={january}&to={today}");
+    let scenarios = [
+        (
+            "units: all × last year",
+            format!("/api/v1/reports/units?{year}"),
+        ),
+        (
+            "units: one commune × last year",
+            format!("/api/v1/reports/units?{year}&unit={commune}"),
+        ),
+        (
+            "units: all × year to date (judged now)",
+            format!("/api/v1/reports/units?{to_date}"),
+        ),
+        (
+            "indicators: all × last year",
+            format!("/api/v1/reports/indicators?{year}"),
+        ),
+        (
+            "procedures: one commune × last year",
+            format!("/api/v1/reports/procedures?{year}&unit={commune}"),
+        ),
+    ];
+    Ok(scenarios
+        .iter()
+        .map(|(name, path)| {
+            // One untimed request warms the caches.
+            let _ = measure(&agent, base, &token, name, path, 1, 1);
+            measure(&agent, base, &token, name, path, requests, concurrency)
+        })
+        .collect())
+}
+
+/// Submission throughput with and without the report aggregates.
+#[derive(Debug, Clone)]
+pub struct Throughput {
+    pub name: String,
+    pub with_aggregates: f64,
+    pub without: f64,
+}
+
+impl std::fmt::Display for Throughput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:<28} with aggregates {:>8.0}/s  without {:>8.0}/s  ratio {:>5.1}%",
+            self.name,
+            self.with_aggregates,
+            self.without,
+            100.0 * self.with_aggregates / self.without.max(1e-9)
+        )
+    }
+}
+
+/// One round: `count` intakes by `concurrency` threads; dossiers per second. Dossiers stored
+/// without their aggregates get them afterwards, untimed, so that the database stays whole.
+fn round(
+    pool: &Pool,
+    config: &Config,
+    who: &Principal,
+    body: &serde_json::Value,
+    count: usize,
+    concurrency: usize,
+    aggregates: bool,
+) -> Result<f64, String> {
+    let started = Instant::now();
+    let per_thread = count.div_ceil(concurrency.max(1));
+    let results: Vec<Result<Vec<store::dossiers::Dossier>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..concurrency.max(1))
+            .map(|_| {
+                scope.spawn(|| -> Result<Vec<store::dossiers::Dossier>, String> {
+                    let mut conn = pool.get().map_err(|e| e.to_string())?;
+                    let mut untracked = Vec::new();
+                    for _ in 0..per_thread {
+                        let body: CreateDossier =
+                            serde_json::from_value(body.clone()).map_err(|e| e.to_string())?;
+                        let now = db::now().and_utc();
+                        let intake = intake(&mut conn, who, body, config, now)
+                            .map_err(|e| format!("{}: {}", e.code, e.detail))?;
+                        db::write(&mut conn, |conn| {
+                            if aggregates {
+                                store::dossiers::insert(conn, intake)?;
+                            } else {
+                                untracked.push(store::dossiers::insert_rows(conn, intake)?);
+                            }
+                            Ok::<_, ApiError>(())
+                        })
+                        .map_err(|e| format!("{}: {}", e.code, e.detail))?;
+                    }
+                    Ok(untracked)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err("a thread panicked".into())))
+            .collect()
+    });
+    let rate = (per_thread * concurrency.max(1)) as f64 / started.elapsed().as_secs_f64();
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    for untracked in results {
+        for dossier in untracked? {
+            db::write(&mut conn, |conn| {
+                store::reports::track(conn, &dossier, config.time_zone)
+            })
+            .map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(rate)
+}
+
+/// Measures online submissions (a seeded citizen) and desk intakes (a seeded reception officer)
+/// in a seeded commune, `rounds` times each way, alternating; keeps each way's best round.
+pub fn submissions(
+    pool: &Pool,
+    config: &Config,
+    count: usize,
+    concurrency: usize,
+    rounds: usize,
+) -> Result<Vec<Throughput>, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let reception = store::accounts::find_by_username(&mut conn, "bench.reception.2")
+        .map_err(|e| e.to_string())?
+        .ok_or("no bench.reception.2: seed the database first")?;
+    let unit = reception
+        .unit_id
+        .ok_or("the reception officer has no unit")?;
+    let citizen_id = store::accounts::first_with_role(&mut conn, Role::Citizen)
+        .map_err(|e| e.to_string())?
+        .ok_or("no citizen: seed the database first")?;
+    let procedures = store::procedures::list(
+        &mut conn,
+        &store::procedures::ProcedureFilter {
+            unit_id: Some(unit),
+            online_service: Some(crate::domain::procedures::OnlineService::Full),
+            ..Default::default()
+        },
+        store::Page {
+            limit: 1,
+            after: None,
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let procedure: Id = procedures
+        .0
+        .first()
+        .map(|p| p.procedure.id)
+        .ok_or("no online procedure at the unit")?;
+    drop(conn);
+    let citizen = Principal {
+        account_id: citizen_id,
+        username: "citizen".into(),
+        role: Role::Citizen,
+        unit_id: None,
+    };
+    let officer = Principal {
+        account_id: reception.id,
+        username: reception.username.clone(),
+        role: Role::Reception,
+        unit_id: Some(unit),
+    };
+    let online = serde_json::json!({"procedure_id": procedure, "channel": Channel::Online, "receiving_unit_id": unit});
+    let desk = serde_json::json!({"procedure_id": procedure, "channel": Channel::InPerson,
+        "applicant": {"national_id": "001099012345", "full_name": "Trần Thị Công Dân"}});
+    let mut out = Vec::new();
+    for (name, who, body) in [
+        ("online submission", &citizen, &online),
+        ("desk intake", &officer, &desk),
+    ] {
+        let (mut with, mut without) = (0f64, 0f64);
+        for _ in 0..rounds.max(1) {
+            without = without.max(round(pool, config, who, body, count, concurrency, false)?);
+            with = with.max(round(pool, config, who, body, count, concurrency, true)?);
+        }
+        out.push(Throughput {
+            name: name.to_string(),
+            with_aggregates: with,
+            without,
+        });
+    }
+    Ok(out)
+}
