@@ -84,7 +84,7 @@ enum BenchCommand {
         count: usize,
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
-        #[arg(long, default_value_t = 3)]
+        #[arg(long, default_value_t = 6)]
         rounds: usize,
     },
 }
@@ -183,14 +183,13 @@ fn run(cli: Cli) -> Result<(), String> {
             let config = Config::load()?;
             motcua::telemetry::init(config.log_format);
             let pool = startup::open(&config)?;
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
             let options = motcua::bench::seed::Options {
                 dossiers,
                 units,
                 years,
                 seed,
             };
-            let s = motcua::bench::seed::seed(&mut conn, &config, &options)?;
+            let s = motcua::bench::seed::seed(&pool, &config, &options)?;
             println!(
                 "seeded {} units, {} procedures, {} accounts, {} dossiers, {} events, {} buckets in {:.1} s ({:.0} dossiers/s)",
                 s.units,

@@ -23,7 +23,7 @@ use crate::db::schema::{
     accounts, documents, dossier_code_counters, dossier_events, dossier_fees, dossier_payments,
     dossier_ratings, dossiers, procedure_fees, procedure_units, procedures, units,
 };
-use crate::db::{self, DbConn};
+use crate::db::{self, DbConn, Pool};
 use crate::domain::accounts::Role;
 use crate::domain::calendar::{TimeUnit, WorkingCalendar};
 use crate::domain::deadline;
@@ -285,7 +285,9 @@ struct SeedProcedure {
 }
 
 /// Generates and stores the population into an empty database.
-pub fn seed(conn: &mut DbConn, config: &Config, opts: &Options) -> Result<Seeded, String> {
+pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let conn = &mut *conn;
     let started = Instant::now();
     let existing: i64 = dossiers::table
         .count()
@@ -391,97 +393,152 @@ pub fn seed(conn: &mut DbConn, config: &Config, opts: &Options) -> Result<Seeded
     let per_unit = opts.dossiers / tree.len() as u64;
     let extra = opts.dossiers % tree.len() as u64;
     let mut batch: Vec<Generated> = Vec::new();
-    let mut buckets = Buckets::new();
     let mut counters: Vec<(Id, String, i32)> = Vec::new();
-    let flush = |conn: &mut DbConn,
-                 batch: &mut Vec<Generated>,
-                 buckets: &mut Buckets,
-                 counters: &mut Vec<(Id, String, i32)>,
-                 seeded: &mut Seeded|
-     -> Result<(), String> {
-        let generated = std::mem::take(batch);
-        let tallies: Vec<(Id, Tally)> = generated
-            .iter()
-            .map(|g| (g.dossier.id, Tally::of(&record(g), tz)))
+    // Batches go to writers on connections of their own (two on PostgreSQL, so that the
+    // server uses both cores; SQLite has one writer anyway) while the next is generated.
+    let writers = if matches!(conn, DbConn::Pg(_)) { 2 } else { 1 };
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(writers);
+    let receiver = std::sync::Mutex::new(receiver);
+    let written: Result<(), String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..writers)
+            .map(|_| {
+                scope.spawn(|| -> Result<(), String> {
+                    let mut conn = pool.get().map_err(|e| e.to_string())?;
+                    loop {
+                        let next = receiver.lock().map_err(|e| e.to_string())?.recv();
+                        let Ok(batch) = next else { return Ok(()) };
+                        write(&mut conn, batch).map_err(|e| e.to_string())?;
+                    }
+                })
+            })
             .collect();
-        for (_, t) in &tallies {
-            reports::accumulate(buckets, t);
-        }
-        seeded.dossiers += generated.len() as u64;
-        seeded.buckets += buckets.len() as u64;
-        let mut rows = Vec::with_capacity(generated.len());
-        let (mut events, mut fees, mut payments, mut ratings, mut results) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for g in generated {
-            rows.push(g.dossier);
-            events.extend(g.events);
-            fees.extend(g.fee);
-            payments.extend(g.payment);
-            ratings.extend(g.rating);
-            results.extend(g.result);
-        }
-        seeded.events += events.len() as u64;
-        let counter_rows: Vec<_> = std::mem::take(counters);
-        let bucket_rows = std::mem::take(buckets);
-        db::write(conn, |conn| {
-            db::insert_all!(conn, dossiers::table, rows)?;
-            db::insert_all!(conn, dossier_events::table, events)?;
-            db::insert_all!(conn, dossier_fees::table, fees)?;
-            db::insert_all!(conn, dossier_payments::table, payments)?;
-            db::insert_all!(conn, dossier_ratings::table, ratings)?;
-            db::insert_all!(conn, documents::table, results)?;
-            for chunk in counter_rows.chunks(500) {
-                let values: Vec<_> = chunk
-                    .iter()
-                    .map(|(unit, day, n)| {
-                        (
-                            dossier_code_counters::unit_id.eq(*unit),
-                            dossier_code_counters::day.eq(day.clone()),
-                            dossier_code_counters::last_sequence.eq(*n),
-                        )
-                    })
-                    .collect();
-                match conn {
-                    DbConn::Pg(c) => diesel::insert_into(dossier_code_counters::table)
-                        .values(values)
-                        .execute(c)?,
-                    DbConn::Sqlite(c) => diesel::insert_into(dossier_code_counters::table)
-                        .values(values)
-                        .execute(c)?,
-                };
+        for (index, unit) in tree.iter().enumerate() {
+            let count = per_unit + u64::from((index as u64) < extra);
+            let mut sequences: HashMap<String, i32> = HashMap::new();
+            for _ in 0..count {
+                let received =
+                    now - TimeDelta::seconds(rng.random_range(3600..window.num_seconds()));
+                let catalogue = &catalogues[&province_of(unit)];
+                let p = &catalogue[rng.random_range(0..catalogue.len())];
+                let citizen = &citizens[rng.random_range(0..citizens.len())];
+                batch.push(dossier(
+                    &mut rng,
+                    &calendar,
+                    unit,
+                    p,
+                    citizen,
+                    received,
+                    now,
+                    creator,
+                    &mut sequences,
+                ));
             }
-            reports::insert_tallies(conn, &tallies)?;
-            reports::insert_buckets(conn, &bucket_rows)
-        })
-        .map_err(|e: diesel::result::Error| e.to_string())
-    };
-    for (index, unit) in tree.iter().enumerate() {
-        let count = per_unit + u64::from((index as u64) < extra);
-        let mut sequences: HashMap<String, i32> = HashMap::new();
-        for _ in 0..count {
-            let received = now - TimeDelta::seconds(rng.random_range(3600..window.num_seconds()));
-            let catalogue = &catalogues[&province_of(unit)];
-            let p = &catalogue[rng.random_range(0..catalogue.len())];
-            let citizen = &citizens[rng.random_range(0..citizens.len())];
-            batch.push(dossier(
-                &mut rng,
-                &calendar,
-                unit,
-                p,
-                citizen,
-                received,
-                now,
-                creator,
-                &mut sequences,
-            ));
+            counters.extend(sequences.into_iter().map(|(day, n)| (unit.id, day, n)));
+            if batch.len() >= 20_000 || index + 1 == tree.len() {
+                let prepared = prepare(
+                    std::mem::take(&mut batch),
+                    std::mem::take(&mut counters),
+                    tz,
+                );
+                seeded.dossiers += prepared.dossiers.len() as u64;
+                seeded.events += prepared.events.len() as u64;
+                seeded.buckets += prepared.buckets.len() as u64;
+                if sender.send(prepared).is_err() {
+                    break;
+                }
+            }
         }
-        counters.extend(sequences.into_iter().map(|(day, n)| (unit.id, day, n)));
-        if batch.len() >= 20_000 || index + 1 == tree.len() {
-            flush(conn, &mut batch, &mut buckets, &mut counters, &mut seeded)?;
-        }
-    }
+        drop(sender);
+        handles
+            .into_iter()
+            .try_for_each(|h| h.join().unwrap_or_else(|_| Err("a writer panicked".into())))
+    });
+    written?;
     seeded.seconds = started.elapsed().as_secs_f64();
     Ok(seeded)
+}
+
+/// A batch of generated rows, ready to store.
+struct Batch {
+    dossiers: Vec<Dossier>,
+    events: Vec<Event>,
+    fees: Vec<DossierFee>,
+    payments: Vec<Payment>,
+    ratings: Vec<Rating>,
+    results: Vec<Document>,
+    counters: Vec<(Id, String, i32)>,
+    tallies: Vec<(Id, Tally)>,
+    buckets: Buckets,
+}
+
+/// Tallies a batch of units' dossiers and sorts their rows by table.
+fn prepare(
+    generated: Vec<Generated>,
+    counters: Vec<(Id, String, i32)>,
+    tz: chrono_tz::Tz,
+) -> Batch {
+    let tallies: Vec<(Id, Tally)> = generated
+        .iter()
+        .map(|g| (g.dossier.id, Tally::of(&record(g), tz)))
+        .collect();
+    let mut buckets = Buckets::new();
+    for (_, t) in &tallies {
+        reports::accumulate(&mut buckets, t);
+    }
+    let mut batch = Batch {
+        dossiers: Vec::with_capacity(generated.len()),
+        events: Vec::new(),
+        fees: Vec::new(),
+        payments: Vec::new(),
+        ratings: Vec::new(),
+        results: Vec::new(),
+        counters,
+        tallies,
+        buckets,
+    };
+    for g in generated {
+        batch.dossiers.push(g.dossier);
+        batch.events.extend(g.events);
+        batch.fees.extend(g.fee);
+        batch.payments.extend(g.payment);
+        batch.ratings.extend(g.rating);
+        batch.results.extend(g.result);
+    }
+    batch
+}
+
+/// Stores a batch in one transaction. Its units are its own: no other batch has their buckets.
+fn write(conn: &mut DbConn, b: Batch) -> diesel::QueryResult<()> {
+    db::write(conn, |conn| {
+        db::insert_all!(conn, dossiers::table, b.dossiers)?;
+        db::insert_all!(conn, dossier_events::table, b.events)?;
+        db::insert_all!(conn, dossier_fees::table, b.fees)?;
+        db::insert_all!(conn, dossier_payments::table, b.payments)?;
+        db::insert_all!(conn, dossier_ratings::table, b.ratings)?;
+        db::insert_all!(conn, documents::table, b.results)?;
+        for chunk in b.counters.chunks(500) {
+            let values: Vec<_> = chunk
+                .iter()
+                .map(|(unit, day, n)| {
+                    (
+                        dossier_code_counters::unit_id.eq(*unit),
+                        dossier_code_counters::day.eq(day.clone()),
+                        dossier_code_counters::last_sequence.eq(*n),
+                    )
+                })
+                .collect();
+            match conn {
+                DbConn::Pg(c) => diesel::insert_into(dossier_code_counters::table)
+                    .values(values)
+                    .execute(c)?,
+                DbConn::Sqlite(c) => diesel::insert_into(dossier_code_counters::table)
+                    .values(values)
+                    .execute(c)?,
+            };
+        }
+        reports::insert_tallies(conn, &b.tallies)?;
+        reports::insert_buckets(conn, &b.buckets)
+    })
 }
 
 fn account(

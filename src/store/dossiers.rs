@@ -402,7 +402,7 @@ pub fn import(
             .values(&rating)
             .execute(conn)?;
     }
-    super::reports::track(conn, &dossier, tz)?;
+    super::reports::track_inserted(conn, &dossier, tz)?;
     Ok(dossier)
 }
 
@@ -567,7 +567,7 @@ pub fn apply_within(
             at: after.updated_at,
         };
         insert_event(conn, event.clone())?;
-        super::reports::track(conn, &after, applied.tz)?;
+        super::reports::track_change(conn, before, &after, applied.tz)?;
         Ok((after, event))
     }
 }

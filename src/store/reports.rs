@@ -386,58 +386,86 @@ pub fn records(conn: &mut DbConn, batch: &[Dossier]) -> QueryResult<Vec<Record>>
         .collect())
 }
 
-/// Brings the buckets up to date with `dossier` as it now stands, inside the caller's write
-/// transaction: its new tally replaces the one kept from its last change.
+/// Brings the buckets up to date with a change that left the dossier's row as `dossier` is
+/// (a payment, digitization, a rating), inside the caller's write transaction.
 pub fn track(conn: &mut DbConn, dossier: &Dossier, tz: Tz) -> QueryResult<()> {
-    let before: Option<TallyRow> = dossier_tallies::table
-        .find(dossier.id)
+    track_change(conn, dossier, dossier, tz)
+}
+
+/// Brings the buckets up to date with an action that took the dossier's row from `before` to
+/// `after`: the new tally replaces the one kept, inside the caller's write transaction.
+///
+/// A tally is kept from the dossier's receipt on. Before it, a dossier counts by its row alone
+/// (the fee, reuse and results count only once received), so its tally follows from the row and
+/// an online submission writes no tally.
+pub fn track_change(
+    conn: &mut DbConn,
+    before: &Dossier,
+    after: &Dossier,
+    tz: Tz,
+) -> QueryResult<()> {
+    let kept: Option<TallyRow> = dossier_tallies::table
+        .find(after.id)
         .select(TallyRow::as_select())
         .first(conn)
         .optional()?;
-    replace(conn, dossier, before, tz)
+    let before_tally = match &kept {
+        Some(row) => Some(row.tally()),
+        None if before.received_at.is_none() => {
+            Some(Tally::of(&record_of(before, Extras::default()), tz))
+        }
+        None => None,
+    };
+    let record = records(conn, std::slice::from_ref(after))?
+        .pop()
+        .expect("one record per dossier");
+    write_tally(
+        conn,
+        after,
+        before_tally,
+        kept.is_some(),
+        &Tally::of(&record, tz),
+    )
 }
 
-/// [`track`] for a dossier just inserted, which has no tally yet, with what it carries besides
-/// its row (its components and frozen fee, known to the caller): no query but the writes.
+/// For a dossier just inserted, with what it carries besides its row (its components and
+/// frozen fee, known to the caller): no query but the writes.
 pub fn track_new(conn: &mut DbConn, dossier: &Dossier, extras: Extras, tz: Tz) -> QueryResult<()> {
     let after = Tally::of(&record_of(dossier, extras), tz);
-    write_tally(conn, dossier.id, None, &after)
+    write_tally(conn, dossier, None, false, &after)
 }
 
-fn replace(
-    conn: &mut DbConn,
-    dossier: &Dossier,
-    before: Option<TallyRow>,
-    tz: Tz,
-) -> QueryResult<()> {
+/// For a dossier just inserted with all it carries (an import): reads what it carries.
+pub fn track_inserted(conn: &mut DbConn, dossier: &Dossier, tz: Tz) -> QueryResult<()> {
     let record = records(conn, std::slice::from_ref(dossier))?
         .pop()
         .expect("one record per dossier");
-    write_tally(conn, dossier.id, before, &Tally::of(&record, tz))
+    write_tally(conn, dossier, None, false, &Tally::of(&record, tz))
 }
 
-/// Replaces the kept tally `before` of a dossier by `after`, and the buckets with it.
+/// Moves a dossier's counts from the tally `before` to `after` in the buckets, and keeps
+/// `after` (updating the kept row, or inserting one once the dossier is received).
 fn write_tally(
     conn: &mut DbConn,
-    dossier: Id,
-    before: Option<TallyRow>,
+    dossier: &Dossier,
+    before: Option<Tally>,
+    kept: bool,
     after: &Tally,
 ) -> QueryResult<()> {
-    let before_tally = before.as_ref().map(TallyRow::tally);
-    if before_tally.as_ref() == Some(after) {
+    if before.as_ref() == Some(after) && (kept || dossier.received_at.is_none()) {
         return Ok(());
     }
-    let rows = tally::deltas(before_tally.as_ref(), Some(after))
+    let rows = tally::deltas(before.as_ref(), Some(after))
         .iter()
         .map(BucketRow::of)
         .collect();
     add_to_buckets(conn, rows)?;
-    let row = TallyRow::of(dossier, after);
-    if before.is_some() {
-        diesel::update(dossier_tallies::table.find(dossier))
+    let row = TallyRow::of(dossier.id, after);
+    if kept {
+        diesel::update(dossier_tallies::table.find(dossier.id))
             .set(&row)
             .execute(conn)?;
-    } else {
+    } else if dossier.received_at.is_some() {
         diesel::insert_into(dossier_tallies::table)
             .values(&row)
             .execute(conn)?;
@@ -583,9 +611,13 @@ pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
             .into_iter()
             .map(|row| (row.dossier_id, row.tally()))
             .collect();
+        // A dossier not received may have no kept tally: it follows from its row.
         stale += tallies
             .iter()
-            .filter(|(id, t)| kept.get(id) != Some(t))
+            .filter(|(id, t)| match kept.get(id) {
+                Some(k) => k != t,
+                None => t.received_on.is_some(),
+            })
             .count() as u64;
         Ok(())
     })?;

@@ -68,4 +68,9 @@ CREATE TABLE report_buckets (
     dissatisfied BIGINT NOT NULL,
     PRIMARY KEY (unit_id, period, procedure_id)
 );
-CREATE INDEX report_buckets_period_idx ON report_buckets (period);
+CREATE INDEX report_buckets_procedure_period_idx ON report_buckets (procedure_id, period);
+
+-- Buckets and tallies are updated in place on every change: leave room in each page so that
+-- updates stay on it (HOT, no index maintenance), and vacuum them often.
+ALTER TABLE report_buckets SET (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02);
+ALTER TABLE dossier_tallies SET (fillfactor = 80);

@@ -68,4 +68,4 @@ CREATE TABLE report_buckets (
     dissatisfied BIGINT NOT NULL,
     PRIMARY KEY (unit_id, period, procedure_id)
 );
-CREATE INDEX report_buckets_period_idx ON report_buckets (period);
+CREATE INDEX report_buckets_procedure_period_idx ON report_buckets (procedure_id, period);
