@@ -112,9 +112,10 @@ fn measure(
 }
 
 /// Measures the report endpoints of the service at `base` (e.g. `http://127.0.0.1:8080`), as
-/// the seeded supervisor: every unit and one commune over the last calendar year and over the
-/// last 365 days (ended, judged from the buckets), every unit over the year to date (judged
-/// now, from the open dossiers' indexes), per unit, per procedure, and the indicators.
+/// the seeded supervisor: every unit and one commune over the last 365 days, every unit over the
+/// last calendar year and over a period starting and ending mid-month (all ended, judged from
+/// the buckets), every unit over the year to date (judged now, from the open dossiers'
+/// indexes), per procedure, and the indicators.
 pub fn reports(base: &str, requests: usize, concurrency: usize) -> Result<Vec<Latency>, String> {
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
@@ -148,27 +149,45 @@ pub fn reports(base: &str, requests: usize, concurrency: usize) -> Result<Vec<La
     let year_ago = today - TimeDelta::days(365);
     let yesterday = today - TimeDelta::days(1);
     let january = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+    let last_january = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today);
+    let calendar_year = format!(
+        "from={last_january}&to={}",
+        january.pred_opt().unwrap_or(january)
+    );
     let year = format!("from={year_ago}&to={yesterday}");
+    let ragged = format!(
+        "from={}&to={}",
+        year_ago + TimeDelta::days(14),
+        yesterday - TimeDelta::days(14)
+    );
     let to_date = format!("from={january}&to={today}");
     let scenarios = [
         (
-            "units: all × last year",
+            "units: all × last 365 days",
             format!("/api/v1/reports/units?{year}"),
         ),
         (
-            "units: one commune × last year",
+            "units: one commune × last 365 days",
             format!("/api/v1/reports/units?{year}&unit={commune}"),
+        ),
+        (
+            "units: all × last calendar year",
+            format!("/api/v1/reports/units?{calendar_year}"),
+        ),
+        (
+            "units: all × 335 days from mid-month",
+            format!("/api/v1/reports/units?{ragged}"),
         ),
         (
             "units: all × year to date (judged now)",
             format!("/api/v1/reports/units?{to_date}"),
         ),
         (
-            "indicators: all × last year",
+            "indicators: all × last 365 days",
             format!("/api/v1/reports/indicators?{year}"),
         ),
         (
-            "procedures: one commune × last year",
+            "procedures: one commune × last 365 days",
             format!("/api/v1/reports/procedures?{year}&unit={commune}"),
         ),
     ];

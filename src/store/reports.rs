@@ -697,18 +697,12 @@ macro_rules! load_filtered {
     }};
 }
 
-fn ranges_sql(ranges: &[(i32, i32)]) -> String {
-    if ranges.is_empty() {
-        return "1 = 0".to_string();
-    }
-    let parts: Vec<String> = ranges
-        .iter()
-        .map(|(a, b)| format!("period BETWEEN {a} AND {b}"))
-        .collect();
-    format!("({})", parts.join(" OR "))
-}
-
 /// Each group's bucket sums for the days `from..=to`: within the period, after it, all time.
+///
+/// One branch per range of period keys (`UNION ALL`), so that each is an index range scan (on
+/// PostgreSQL, an index-only scan of the covering index of all-procedures buckets); the values
+/// are written into the SQL (ids as hex, unit paths checked to be hex and slashes), so that
+/// every branch has them without binding each again.
 pub fn sums(
     conn: &mut DbConn,
     by: Grouping,
@@ -716,36 +710,64 @@ pub fn sums(
     from: NaiveDate,
     to: NaiveDate,
 ) -> QueryResult<HashMap<Id, Sums>> {
-    let within = ranges_sql(&tally::ranges(from, to));
-    let after = ranges_sql(&tally::ranges_after(to));
-    let columns: Vec<String> = SUM_COLUMNS
-        .iter()
-        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
-        .collect();
+    let pg = matches!(conn, DbConn::Pg(_));
+    let bytes = |id: Id| {
+        let hex = hex::encode(id.0.as_bytes());
+        if pg {
+            format!("'\\x{hex}'::bytea")
+        } else {
+            format!("X'{hex}'")
+        }
+    };
     let key = match by {
         Grouping::Unit => "unit_id",
         Grouping::Procedure => "procedure_id",
     };
     // Unit reports read the buckets of all procedures together; procedure reports the others.
     let procedures = match by {
-        Grouping::Unit => "procedure_id = ?",
-        Grouping::Procedure => "procedure_id <> ?",
+        Grouping::Unit => format!("procedure_id = {}", bytes(tally::ALL_PROCEDURES)),
+        Grouping::Procedure => format!("procedure_id <> {}", bytes(tally::ALL_PROCEDURES)),
     };
     let units = match filter {
-        UnitFilter::All => "",
-        UnitFilter::One(_) => " AND unit_id = ?",
-        UnitFilter::Subtree(_) => {
-            " AND unit_id IN (SELECT id FROM units WHERE path >= ? AND path < ?)"
+        UnitFilter::All => String::new(),
+        UnitFilter::One(unit) => format!(" AND unit_id = {}", bytes(*unit)),
+        UnitFilter::Subtree(path) => {
+            if !path.bytes().all(|b| b == b'/' || b.is_ascii_hexdigit()) {
+                return Err(diesel::result::Error::QueryBuilderError(
+                    "a unit path is hex and slashes".into(),
+                ));
+            }
+            let (low, high) = super::units::subtree_range(path);
+            format!(
+                " AND unit_id IN (SELECT id FROM units WHERE path >= '{low}' AND path < '{high}')"
+            )
         }
     };
+    let parts = std::iter::once((0, (TOTAL, TOTAL)))
+        .chain(tally::ranges(from, to).into_iter().map(|r| (1, r)))
+        .chain(tally::ranges_after(to).into_iter().map(|r| (2, r)));
+    let columns = SUM_COLUMNS.join(", ");
+    let branches: Vec<String> = parts
+        .map(|(part, (low, high))| {
+            format!(
+                "SELECT {key} AS key, {part} AS part, {columns} FROM report_buckets \
+                 WHERE {procedures} AND period BETWEEN {low} AND {high}{units}"
+            )
+        })
+        .collect();
+    let sums: Vec<String> = SUM_COLUMNS
+        .iter()
+        .map(|c| format!("CAST(SUM({c}) AS BIGINT) AS {c}"))
+        .collect();
     let sql = format!(
-        "SELECT {key} AS key, CASE WHEN period = {TOTAL} THEN 0 WHEN {within} THEN 1 ELSE 2 END AS part, {} \
-         FROM report_buckets WHERE {procedures} AND (period = {TOTAL} OR {within} OR {after}){units} \
-         GROUP BY {key}, part",
-        columns.join(", ")
+        "SELECT key, part, {} FROM ({}) AS buckets GROUP BY key, part",
+        sums.join(", "),
+        branches.join(" UNION ALL ")
     );
-    let rows: Vec<SumRow> =
-        load_filtered!(conn, &sql, filter, SumRow, Binary, tally::ALL_PROCEDURES);
+    let rows: Vec<SumRow> = match conn {
+        DbConn::Pg(c) => diesel::sql_query(sql).load(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(sql).load(c)?,
+    };
     let mut out: HashMap<Id, Sums> = HashMap::new();
     for row in rows {
         let sums = out.entry(row.key).or_default();

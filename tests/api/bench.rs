@@ -6,31 +6,10 @@ use crate::common::TestApp;
 #[test]
 fn a_seeded_database_is_whole_and_reported_on() {
     let app = TestApp::spawn();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("motcua.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "database_url = {:?}\ndata_dir = {:?}\n",
-            app.backend_url,
-            dir.path().join("data")
-        ),
-    )
-    .unwrap();
     let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("MOTCUA_CONFIG", &config)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let (ok, out) = app.command(args);
+        assert!(ok, "{out}");
+        out
     };
     let out = run(&[
         "bench",
@@ -53,13 +32,8 @@ fn a_seeded_database_is_whole_and_reported_on() {
         "{out}"
     );
     // A second seed is refused: the database is not empty.
-    let again = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-        .env_clear()
-        .env("MOTCUA_CONFIG", &config)
-        .args(["bench", "seed", "--dossiers", "10"])
-        .output()
-        .unwrap();
-    assert!(!again.status.success());
+    let (ok, out) = app.command(&["bench", "seed", "--dossiers", "10"]);
+    assert!(!ok && out.contains("already holds dossiers"), "{out}");
 
     // The seeded supervisor reads a year of reports: every dossier is counted once, about 56%
     // received online, and the report's identity holds.

@@ -23,7 +23,7 @@ pub struct TestApp {
     pub backend_url: String,
     agent: ureq::Agent,
     handle: actix_web::dev::ServerHandle,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 /// An HTTP answer: status, headers we look at, and the body as JSON (Null when empty or not JSON).
@@ -127,10 +127,37 @@ impl TestApp {
             backend_url,
             agent,
             handle,
-            _dir: dir,
+            dir,
         };
         app.admin = app.login("admin", ADMIN_PASSWORD);
         app
+    }
+
+    /// Runs the `motcua` command on this app's database (with a data folder of its own):
+    /// whether it succeeded, and what it printed (standard output, then standard error).
+    pub fn command(&self, args: &[&str]) -> (bool, String) {
+        let data = self.dir.path().join("command");
+        let config = self.dir.path().join("command.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "database_url = {:?}\ndata_dir = {data:?}\n",
+                self.backend_url
+            ),
+        )
+        .unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("MOTCUA_CONFIG", &config)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
     }
 
     pub fn is_postgres(&self) -> bool {
@@ -338,7 +365,7 @@ impl TestApp {
 impl TestApp {
     /// The service's data folder (uploaded files live under its `files/`).
     pub fn data_dir(&self) -> &std::path::Path {
-        self._dir.path()
+        self.dir.path()
     }
 
     /// Like [`TestApp::send_with`], but returns every response header (names in lower case).

@@ -590,31 +590,7 @@ fn an_import_round_trips_and_a_bad_file_is_refused_whole() {
 #[test]
 fn the_command_imports_the_example_file_and_checks_the_aggregates() {
     let p = province();
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("motcua.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "database_url = {:?}\ndata_dir = {:?}\n",
-            p.app.backend_url,
-            dir.path().join("data")
-        ),
-    )
-    .unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_motcua"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("MOTCUA_CONFIG", &config)
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned()
-                + &String::from_utf8_lossy(&out.stderr),
-        )
-    };
+    let run = |args: &[&str]| p.app.command(args);
     let example = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/legacy-dossiers.ndjson"
@@ -634,6 +610,7 @@ fn the_command_imports_the_example_file_and_checks_the_aggregates() {
         "{out}"
     );
     // A file with an error names its line, and stores nothing.
+    let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.ndjson");
     std::fs::write(&broken, "{\"procedure_code\": \"x\"}\n").unwrap();
     let (ok, out) = run(&["import", "dossiers", broken.to_str().unwrap()]);

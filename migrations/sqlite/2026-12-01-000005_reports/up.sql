@@ -69,3 +69,7 @@ CREATE TABLE report_buckets (
     PRIMARY KEY (unit_id, period, procedure_id)
 );
 CREATE INDEX report_buckets_procedure_period_idx ON report_buckets (procedure_id, period);
+
+-- Unit reports read the buckets of all procedures (procedure id zero) by period range.
+CREATE INDEX report_buckets_units_idx ON report_buckets (period, unit_id)
+    WHERE procedure_id = X'00000000000000000000000000000000';
