@@ -743,9 +743,41 @@ pub fn sums(
             )
         }
     };
-    let parts = std::iter::once((0, (TOTAL, TOTAL)))
-        .chain(tally::ranges(from, to).into_iter().map(|r| (1, r)))
-        .chain(tally::ranges_after(to).into_iter().map(|r| (2, r)));
+    // The levels at the period's ends come from the side with fewer months of buckets: the
+    // months before it (part 3: the start's levels), or the all-time total less the months
+    // after it (parts 0 and 2).
+    let (first, last): (Option<i32>, Option<i32>) = report_buckets::table
+        .filter(report_buckets::procedure_id.eq(tally::ALL_PROCEDURES))
+        .filter(report_buckets::period.between(100_001, 999_912))
+        .select((
+            diesel::dsl::min(report_buckets::period),
+            diesel::dsl::max(report_buckets::period),
+        ))
+        .first(conn)?;
+    let months = |a: i32, b: i32| (b / 100 - a / 100) * 12 + (b % 100 - a % 100);
+    let before_side = match (first, last) {
+        (Some(first), Some(last)) => {
+            months(first, tally::month_key(from)) <= months(tally::month_key(to), last)
+        }
+        _ => true,
+    };
+    let edges: Vec<(i32, (i32, i32))> = match first.and_then(|m| tally::key_day(m * 100 + 1)) {
+        Some(start) if before_side => from
+            .pred_opt()
+            .map(|end| tally::ranges(start, end))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (3, r))
+            .collect(),
+        _ if before_side => Vec::new(),
+        _ => std::iter::once((0, (TOTAL, TOTAL)))
+            .chain(tally::ranges_after(to).into_iter().map(|r| (2, r)))
+            .collect(),
+    };
+    let parts = tally::ranges(from, to)
+        .into_iter()
+        .map(|r| (1, r))
+        .chain(edges);
     let columns = SUM_COLUMNS.join(", ");
     let branches: Vec<String> = parts
         .map(|(part, (low, high))| {
@@ -771,12 +803,19 @@ pub fn sums(
     let mut out: HashMap<Id, Sums> = HashMap::new();
     for row in rows {
         let sums = out.entry(row.key).or_default();
-        let part = match row.part {
-            0 => &mut sums.total,
-            1 => &mut sums.within,
-            _ => &mut sums.after,
-        };
-        part.add_scaled(&row.metrics(), 1);
+        let m = row.metrics();
+        match row.part {
+            0 => sums.total.add_scaled(&m, 1),
+            1 => {
+                sums.within.add_scaled(&m, 1);
+                // From the start's levels, the end's are the start's plus the period's.
+                if before_side {
+                    sums.total.add_scaled(&m, 1);
+                }
+            }
+            2 => sums.after.add_scaled(&m, 1),
+            _ => sums.total.add_scaled(&m, 1),
+        }
     }
     Ok(out)
 }
