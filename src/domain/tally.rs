@@ -111,13 +111,63 @@ pub fn ranges_after(to: NaiveDate) -> Vec<(i32, i32)> {
     out
 }
 
-/// Declares [`Metrics`] with its fields once.
-macro_rules! metrics {
-    ($(#[$meta:meta])* pub struct Metrics { $($(#[$fmeta:meta])* $field:ident,)+ }) => {
-        $(#[$meta])*
+/// Calls `$callback!` with the names of the bucket metrics, in order: the one list that
+/// [`Metrics`] and the store's bucket rows are made from.
+#[macro_export]
+#[doc(hidden)]
+macro_rules! with_metric_names {
+    ($callback:ident) => {
+        $callback!(
+            intake_online,
+            intake_desk,
+            refused,
+            awaiting_started,
+            awaiting_ended,
+            awaiting_late_started,
+            awaiting_late_ended,
+            received_online,
+            received_desk,
+            finished_early,
+            finished_on_time,
+            finished_late,
+            overdue_started,
+            overdue_ended,
+            processing_seconds,
+            reused,
+            digitized,
+            results_issued,
+            with_fee,
+            paid_online,
+            discount_vnd,
+            satisfied,
+            normal,
+            dissatisfied
+        );
+    };
+}
+
+macro_rules! define_metrics {
+    ($($field:ident),+) => {
+        /// The counts of one bucket: a unit, a procedure and a day (or a month, or all time).
+        /// The `_started` and `_ended` pairs give levels at a day's end (see the module
+        /// documentation).
+        ///
+        /// At the receiving unit: `intake_online` and `intake_desk` (received at its desk, by
+        /// channel), `refused` (at its desk), `awaiting_started` / `awaiting_ended` (online
+        /// dossiers submitted to it, then received or finished), `awaiting_late_started` /
+        /// `awaiting_late_ended` (past their 8-working-hour limit while awaiting, then received
+        /// or finished). At the processing unit: `received_online`, `received_desk`,
+        /// `finished_early`, `finished_on_time`, `finished_late`, `overdue_started` /
+        /// `overdue_ended` (open dossiers that became overdue, then finished),
+        /// `processing_seconds` (of finished dossiers, in the procedure's kind of time),
+        /// `reused` (received dossiers that reused a stored document), `digitized` (finished
+        /// dossiers whose components are all digitized, with an electronic result),
+        /// `results_issued`, `with_fee` (received with a non-zero fee), `paid_online` (of
+        /// those), `discount_vnd` (VND granted), and the ratings `satisfied`, `normal`,
+        /// `dissatisfied`.
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct Metrics {
-            $($(#[$fmeta])* pub $field: i64,)+
+            $(pub $field: i64,)+
         }
 
         impl Metrics {
@@ -133,55 +183,7 @@ macro_rules! metrics {
     };
 }
 
-metrics! {
-    /// The counts of one bucket: a unit, a procedure and a day (or a month, or all time). The
-    /// `_started` and `_ended` pairs give levels at a day's end (see the module documentation).
-    pub struct Metrics {
-        /// Received at this (receiving) unit's desk, online.
-        intake_online,
-        /// Recorded at this (receiving) unit's desk, in person or by post.
-        intake_desk,
-        /// Refused at this (receiving) unit's desk.
-        refused,
-        /// Online dossiers submitted to this (receiving) unit.
-        awaiting_started,
-        /// Of those, received or finished (no longer awaiting reception).
-        awaiting_ended,
-        /// Online dossiers past their 8-working-hour limit while awaiting reception.
-        awaiting_late_started,
-        /// Of those, received or finished.
-        awaiting_late_ended,
-        /// Received for this (processing) unit, submitted online.
-        received_online,
-        /// Received for this (processing) unit, in person or by post.
-        received_desk,
-        finished_early,
-        finished_on_time,
-        finished_late,
-        /// Open dossiers that became overdue.
-        overdue_started,
-        /// Of those, finished.
-        overdue_ended,
-        /// Processing time of finished dossiers, seconds of the procedure's kind of time.
-        processing_seconds,
-        /// Received dossiers that reused a stored document.
-        reused,
-        /// Finished dossiers whose components are all digitized and which have an electronic
-        /// result.
-        digitized,
-        /// Electronic results issued.
-        results_issued,
-        /// Received dossiers with a non-zero fee.
-        with_fee,
-        /// Of those, paid online.
-        paid_online,
-        /// Fee discount granted, VND.
-        discount_vnd,
-        satisfied,
-        normal,
-        dissatisfied,
-    }
-}
+crate::with_metric_names!(define_metrics);
 
 /// What the reports need to know of a dossier, as stored (instants in UTC).
 #[derive(Debug, Clone, PartialEq)]

@@ -31,38 +31,6 @@ use crate::id::Id;
 
 use super::dossiers::Dossier;
 
-/// Lists the bucket metrics once for the code that needs them by name.
-macro_rules! with_metrics {
-    ($callback:ident) => {
-        $callback!(
-            intake_online,
-            intake_desk,
-            refused,
-            awaiting_started,
-            awaiting_ended,
-            awaiting_late_started,
-            awaiting_late_ended,
-            received_online,
-            received_desk,
-            finished_early,
-            finished_on_time,
-            finished_late,
-            overdue_started,
-            overdue_ended,
-            processing_seconds,
-            reused,
-            digitized,
-            results_issued,
-            with_fee,
-            paid_online,
-            discount_vnd,
-            satisfied,
-            normal,
-            dissatisfied
-        );
-    };
-}
-
 macro_rules! bucket_code {
     ($($m:ident),+) => {
         #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -138,7 +106,7 @@ macro_rules! bucket_code {
     };
 }
 
-with_metrics!(bucket_code);
+crate::with_metric_names!(bucket_code);
 
 /// A dossier's tally as stored.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
