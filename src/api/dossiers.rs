@@ -26,7 +26,7 @@ use crate::id::Id;
 use crate::state::AppState;
 use crate::store;
 use crate::store::dossiers::{
-    Dossier, DossierComponent, DossierFilter, Event, Intake, Provided, Rating, Scope,
+    Dossier, DossierComponent, DossierFilter, Event, Intake, NewDossier, Provided, Rating, Scope,
 };
 use crate::store::idempotency;
 use crate::store::procedures::ProcedureDetail;
@@ -625,43 +625,29 @@ pub(crate) fn intake(
         facts.receive(now, &timing(&procedure), &calendar);
     }
     let at = now.naive_utc();
-    let mut dossier = Dossier {
-        id: Id::new(),
-        code: None,
-        procedure_id: procedure.procedure.id,
-        channel: body.channel.as_str().to_string(),
-        status: String::new(),
-        receiving_unit_id,
-        processing_unit_id,
-        applicant_account_id,
-        applicant_national_id: national_id.as_str().to_string(),
-        applicant_full_name: applicant.full_name.trim().to_string(),
-        applicant_phone: phone,
-        applicant_email: applicant.email,
-        applicant_address: applicant.address.map(|a| a.trim().to_string()),
-        submitted_at: online.then_some(at),
-        reception_due_at: online.then(|| deadline::reception_due(&calendar, now).naive_utc()),
-        received_at: None,
-        due_at: None,
-        apology_due_at: None,
-        paused_at: None,
-        paused_seconds: 0,
-        supplement_requests: 0,
-        resume_status: None,
-        assigned_specialist_id: None,
-        draft_submitted: false,
-        step_index: 0,
-        step_started_at: None,
-        step_paused_base: 0,
-        finished_at: None,
-        version: 1,
-        created_by: who.account_id,
-        created_at: at,
-        updated_at: at,
-        overdue_at: None,
-        processing_seconds: None,
-    };
-    dossier.set_facts(&facts);
+    let dossier = Dossier::new(
+        NewDossier {
+            id: Id::new(),
+            code: None,
+            procedure_id: procedure.procedure.id,
+            channel: body.channel,
+            receiving_unit_id,
+            processing_unit_id,
+            applicant_account_id,
+            applicant_national_id: national_id.as_str().to_string(),
+            applicant_full_name: applicant.full_name.trim().to_string(),
+            applicant_phone: phone,
+            applicant_email: applicant.email,
+            applicant_address: applicant.address.map(|a| a.trim().to_string()),
+            submitted_at: online.then_some(at),
+            reception_due_at: online.then(|| deadline::reception_due(&calendar, now).naive_utc()),
+            version: 1,
+            created_by: who.account_id,
+            created_at: at,
+            updated_at: at,
+        },
+        &facts,
+    );
     let lines = super::fees::quote(conn, &procedure, body.channel, today, processing_unit_id)?;
     Ok(Intake {
         fees: super::fees::freeze(dossier.id, &lines),

@@ -25,7 +25,7 @@ use crate::error::{ApiError, FieldError};
 use crate::id::Id;
 use crate::state::AppState;
 use crate::store;
-use crate::store::dossiers::{Dossier, Event, Rating};
+use crate::store::dossiers::{Dossier, Event, NewDossier, Rating};
 
 /// The most lines one batch takes.
 pub const MAX_LINES: usize = 10_000;
@@ -326,46 +326,33 @@ fn prepare(
     let last_at = history.last().map_or(first.at, |c| c.at).naive_utc();
     let online = channel == Channel::Online;
     let id = Id::new();
-    let mut dossier = Dossier {
-        id,
-        code: input.code.clone(),
-        procedure_id: version.id,
-        channel: channel.as_str().to_string(),
-        status: String::new(),
-        receiving_unit_id: receiving.id,
-        processing_unit_id: processing.id,
-        applicant_account_id: store::accounts::citizen_with_national_id(
-            conn,
-            national_id.as_str(),
-        )?,
-        applicant_national_id: national_id.as_str().to_string(),
-        applicant_full_name: input.applicant.full_name.trim().to_string(),
-        applicant_phone: input.applicant.phone.clone(),
-        applicant_email: input.applicant.email.clone(),
-        applicant_address: input.applicant.address.clone(),
-        submitted_at: online.then_some(first.at.naive_utc()),
-        reception_due_at: online.then(|| deadline::reception_due(&calendar, first.at).naive_utc()),
-        received_at: None,
-        due_at: None,
-        apology_due_at: None,
-        paused_at: None,
-        paused_seconds: 0,
-        supplement_requests: 0,
-        resume_status: None,
-        assigned_specialist_id: None,
-        draft_submitted: false,
-        step_index: 0,
-        step_started_at: None,
-        step_paused_base: 0,
-        finished_at: None,
-        version: i32::try_from(steps.len()).unwrap_or(i32::MAX),
-        created_by: by,
-        created_at: first.at.naive_utc(),
-        updated_at: last_at,
-        overdue_at: None,
-        processing_seconds: None,
-    };
-    dossier.set_facts(&facts);
+    let dossier = Dossier::new(
+        NewDossier {
+            id,
+            code: input.code.clone(),
+            procedure_id: version.id,
+            channel,
+            receiving_unit_id: receiving.id,
+            processing_unit_id: processing.id,
+            applicant_account_id: store::accounts::citizen_with_national_id(
+                conn,
+                national_id.as_str(),
+            )?,
+            applicant_national_id: national_id.as_str().to_string(),
+            applicant_full_name: input.applicant.full_name.trim().to_string(),
+            applicant_phone: input.applicant.phone.clone(),
+            applicant_email: input.applicant.email.clone(),
+            applicant_address: input.applicant.address.clone(),
+            submitted_at: online.then_some(first.at.naive_utc()),
+            reception_due_at: online
+                .then(|| deadline::reception_due(&calendar, first.at).naive_utc()),
+            version: i32::try_from(steps.len()).unwrap_or(i32::MAX),
+            created_by: by,
+            created_at: first.at.naive_utc(),
+            updated_at: last_at,
+        },
+        &facts,
+    );
     let fees = super::fees::freeze(
         id,
         &super::fees::quote(

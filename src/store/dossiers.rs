@@ -64,7 +64,71 @@ fn naive(t: Option<DateTime<Utc>>) -> Option<NaiveDateTime> {
     t.map(|t| t.naive_utc())
 }
 
+/// A new dossier's row besides its clock, which [`Dossier::new`] takes from its facts.
+pub struct NewDossier {
+    pub id: Id,
+    pub code: Option<String>,
+    pub procedure_id: Id,
+    pub channel: Channel,
+    pub receiving_unit_id: Id,
+    pub processing_unit_id: Id,
+    pub applicant_account_id: Option<Id>,
+    pub applicant_national_id: String,
+    pub applicant_full_name: String,
+    pub applicant_phone: Option<String>,
+    pub applicant_email: Option<String>,
+    pub applicant_address: Option<String>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub reception_due_at: Option<NaiveDateTime>,
+    pub version: i32,
+    pub created_by: Id,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
 impl Dossier {
+    /// The row of a new dossier with the clock `facts`.
+    pub fn new(n: NewDossier, facts: &Facts) -> Dossier {
+        let mut dossier = Dossier {
+            id: n.id,
+            code: n.code,
+            procedure_id: n.procedure_id,
+            channel: n.channel.as_str().to_string(),
+            status: String::new(),
+            receiving_unit_id: n.receiving_unit_id,
+            processing_unit_id: n.processing_unit_id,
+            applicant_account_id: n.applicant_account_id,
+            applicant_national_id: n.applicant_national_id,
+            applicant_full_name: n.applicant_full_name,
+            applicant_phone: n.applicant_phone,
+            applicant_email: n.applicant_email,
+            applicant_address: n.applicant_address,
+            submitted_at: n.submitted_at,
+            reception_due_at: n.reception_due_at,
+            received_at: None,
+            due_at: None,
+            apology_due_at: None,
+            paused_at: None,
+            paused_seconds: 0,
+            supplement_requests: 0,
+            resume_status: None,
+            assigned_specialist_id: None,
+            draft_submitted: false,
+            step_index: 0,
+            step_started_at: None,
+            step_paused_base: 0,
+            finished_at: None,
+            version: n.version,
+            created_by: n.created_by,
+            created_at: n.created_at,
+            updated_at: n.updated_at,
+            overdue_at: None,
+            processing_seconds: None,
+        };
+        dossier.set_facts(facts);
+        dossier
+    }
+
     pub fn status(&self) -> Status {
         Status::parse(&self.status).unwrap_or(Status::Submitted)
     }
