@@ -40,6 +40,9 @@ pub struct Limits {
     pub max_upload_bytes: usize,
     /// Public status look-ups allowed per client address and minute.
     pub public_lookups_per_minute: u32,
+    /// Reports computed at once by one process; more wait their turn (a report over every
+    /// unit holds megabytes while it is built).
+    pub concurrent_reports: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -96,6 +99,7 @@ struct FileConfig {
     max_page_size: Option<i64>,
     max_upload_bytes: Option<usize>,
     public_lookups_per_minute: Option<u32>,
+    concurrent_reports: Option<u32>,
 }
 
 impl Config {
@@ -124,6 +128,7 @@ impl Config {
                 max_page_size: 100,
                 max_upload_bytes: 10 * 1024 * 1024,
                 public_lookups_per_minute: 10,
+                concurrent_reports: 2,
             },
         }
     }
@@ -217,6 +222,11 @@ impl Config {
             "MOTCUA_PUBLIC_LOOKUPS_PER_MINUTE",
             file.public_lookups_per_minute,
             &mut config.limits.public_lookups_per_minute,
+        )?;
+        number(
+            "MOTCUA_CONCURRENT_REPORTS",
+            file.concurrent_reports,
+            &mut config.limits.concurrent_reports,
         )?;
         if config.token_ttl_seconds < 60 || config.token_ttl_seconds > 7 * 24 * 3600 {
             return Err("MOTCUA_TOKEN_TTL_SECONDS must be between 60 and 604800".to_string());

@@ -47,6 +47,7 @@ impl Application {
         let state = prepare(config)?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
         let workers = state.config.workers;
+        let blocking = state.config.db_pool_size as usize + 1;
         let document = crate::openapi::document();
         let server = HttpServer::new(move || {
             let limits = &state.config.limits;
@@ -67,6 +68,9 @@ impl Application {
                 .wrap(TracingLogger::default())
         })
         .workers(workers)
+        // Database work runs on blocking threads; more of them than pooled connections would
+        // only wait for one, each with its own stack and allocator arena.
+        .worker_max_blocking_threads(blocking)
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
@@ -117,6 +121,9 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         lookups: Arc::new(RateLimiter::per_minute(
             config.limits.public_lookups_per_minute,
         )),
+        reports: Arc::new(tokio::sync::Semaphore::new(
+            config.limits.concurrent_reports.max(1) as usize,
+        )),
         config: Arc::new(config),
     })
 }
@@ -143,7 +150,16 @@ fn stored_secret(data_dir: &Path) -> Result<Vec<u8>, String> {
         return Ok(secret.trim().as_bytes().to_vec());
     }
     let secret = hex::encode(rand::random::<[u8; 32]>());
-    write_private(&path, &secret).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    match write_private(&path, &secret) {
+        Ok(()) => {}
+        // Another replica on the same volume wrote it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let secret = std::fs::read_to_string(&path).map_err(|e| e.to_string())?;
+            return Ok(secret.trim().as_bytes().to_vec());
+        }
+        Err(e) => return Err(format!("cannot write {}: {e}", path.display())),
+    }
     tracing::info!(path = %path.display(), "generated the token secret");
     Ok(secret.into_bytes())
 }
@@ -166,14 +182,23 @@ fn bootstrap_admin(pool: &Pool, configured: Option<String>) -> Result<(), String
     }
     let generated = configured.is_none();
     let password = configured.unwrap_or_else(|| hex::encode(rand::random::<[u8; 12]>()));
-    create_account(
+    let created = create_account(
         &mut conn,
         "admin",
         &password,
         "Administrator",
         Role::Admin,
         None,
-    )?;
+    );
+    if let Err(e) = created {
+        // Another replica starting on the same new database created it first.
+        let now = store::accounts::count_with_role(&mut conn, Role::Admin);
+        return if now.map_err(|e| e.to_string())? > 0 {
+            Ok(())
+        } else {
+            Err(e)
+        };
+    }
     if generated {
         tracing::warn!(
             username = "admin",

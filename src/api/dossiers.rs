@@ -161,6 +161,14 @@ impl Details {
             fee: super::fees::dossier_fee(conn, dossier)?,
         })
     }
+
+    /// A new dossier's details, from what its intake stores (nothing to read back).
+    pub fn of_intake(intake: &store::dossiers::Intake) -> Details {
+        Details {
+            components: store::dossiers::component_rows(intake),
+            fee: super::fees::fee_view(intake.fees.clone(), Vec::new()),
+        }
+    }
 }
 
 pub fn view(
@@ -404,8 +412,8 @@ async fn create_dossier(
             let intake = intake(conn, &who, body, &config, now)?;
             let tz = config.time_zone;
             let created = db::write(conn, |conn| {
+                let details = Details::of_intake(&intake);
                 let dossier = store::dossiers::insert(conn, intake)?;
-                let details = Details::load(conn, dossier.id)?;
                 let json = serde_json::to_string(&view(dossier, Some(details), now, tz))
                     .map_err(ApiError::internal)?;
                 if let Some(key) = &key {

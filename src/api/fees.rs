@@ -582,6 +582,11 @@ pub struct DossierFeeView {
 pub fn dossier_fee(conn: &mut DbConn, dossier: Id) -> Result<DossierFeeView, ApiError> {
     let rows = store::fees::dossier_fees(conn, dossier)?;
     let payments = store::fees::payments(conn, dossier)?;
+    Ok(fee_view(rows, payments))
+}
+
+/// A dossier's fee from its frozen fee lines and its payments.
+pub fn fee_view(rows: Vec<store::fees::DossierFee>, payments: Vec<Payment>) -> DossierFeeView {
     let items: Vec<FeeLine> = rows
         .into_iter()
         .map(|r| FeeLine {
@@ -595,7 +600,7 @@ pub fn dossier_fee(conn: &mut DbConn, dossier: Id) -> Result<DossierFeeView, Api
         .collect();
     let total: i64 = items.iter().map(|i| i.charged).sum();
     let paid: i64 = payments.iter().map(|p| p.amount).sum();
-    Ok(DossierFeeView {
+    DossierFeeView {
         base_total: items.iter().map(|i| i.base).sum(),
         discount_total: items.iter().map(|i| i.discount).sum(),
         total,
@@ -616,7 +621,7 @@ pub fn dossier_fee(conn: &mut DbConn, dossier: Id) -> Result<DossierFeeView, Api
             })
             .collect(),
         items,
-    })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]

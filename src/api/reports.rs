@@ -357,7 +357,7 @@ async fn unit_report(
     let dates = period(&q)?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let report = state
-        .db(move |conn| {
+        .report(move |conn| {
             let (filter, units) = coverage(conn, &who, q.unit, q.subtree, limit)?;
             let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, dates, tz)?;
             let rows = units
@@ -449,7 +449,7 @@ async fn procedure_report(
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let day_seconds = state.config.working_hours.day_seconds();
     let report = state
-        .db(move |conn| {
+        .report(move |conn| {
             let (filter, _) = coverage(conn, &who, q.unit, q.subtree, limit)?;
             let (counts, judged_at) = counts_by(conn, Grouping::Procedure, &filter, dates, tz)?;
             let total: Counts = counts.values().sum();
@@ -525,7 +525,7 @@ async fn field_report(
     let dates = period(&q)?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let report = state
-        .db(move |conn| {
+        .report(move |conn| {
             let (filter, _) = coverage(conn, &who, q.unit, q.subtree, limit)?;
             let (counts, judged_at) = counts_by(conn, Grouping::Procedure, &filter, dates, tz)?;
             let total: Counts = counts.values().sum();
@@ -692,7 +692,7 @@ async fn series(
     })?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let result = state
-        .db(move |conn| {
+        .report(move |conn| {
             let (filter, _) = coverage(conn, &who, q.unit, q.subtree, limit)?;
             let mut points = Vec::new();
             let mut start = dates.0;
@@ -805,7 +805,7 @@ async fn indicator_report(
     let dates = period(&q)?;
     let (tz, limit) = (state.config.time_zone, unit_limit(&state));
     let report = state
-        .db(move |conn| {
+        .report(move |conn| {
             let (filter, _) = coverage(conn, &who, q.unit, q.subtree, limit)?;
             let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, dates, tz)?;
             let total: Counts = counts.values().sum();

@@ -1,6 +1,6 @@
 //! Measurements on a seeded database:
-//! - [`reports`]: the report endpoints over loopback HTTP with a real token, closed loop,
-//!   latency percentiles and errors;
+//! - [`reports`]: the report endpoints over loopback HTTP with a real token, closed loop, through
+//!   the load driver ([`super::load`]);
 //! - [`submissions`]: online submissions and desk intakes through the service's own intake code
 //!   and store, with the report aggregates maintained and without them (the baseline measured in
 //!   the same run), alternating rounds.
@@ -8,8 +8,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate, TimeDelta, Utc};
-use serde_json::Value;
 
+use super::load::{drive, get, Client, Mode};
 use crate::api::dossiers::{intake, CreateDossier};
 use crate::auth::Principal;
 use crate::config::Config;
@@ -50,65 +50,12 @@ impl std::fmt::Display for Latency {
     }
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1].as_secs_f64() * 1000.0
-}
-
-/// Runs `requests` GETs of `path` with `concurrency` clients and measures them.
-fn measure(
-    agent: &ureq::Agent,
-    base: &str,
-    token: &str,
-    name: &str,
-    path: &str,
-    requests: usize,
-    concurrency: usize,
-) -> Latency {
-    let started = Instant::now();
-    let per_client = requests.div_ceil(concurrency.max(1));
-    let results: Vec<(Vec<Duration>, usize)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..concurrency.max(1))
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut times = Vec::with_capacity(per_client);
-                    let mut errors = 0;
-                    for _ in 0..per_client {
-                        let sent = Instant::now();
-                        let ok = agent
-                            .get(format!("{base}{path}"))
-                            .header("Authorization", format!("Bearer {token}"))
-                            .call()
-                            .map(|mut r| {
-                                r.status().is_success() && r.body_mut().read_to_vec().is_ok()
-                            })
-                            .unwrap_or(false);
-                        times.push(sent.elapsed());
-                        errors += usize::from(!ok);
-                    }
-                    (times, errors)
-                })
-            })
-            .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
-    });
-    let elapsed = started.elapsed().as_secs_f64();
-    let errors = results.iter().map(|(_, e)| e).sum();
-    let mut times: Vec<Duration> = results.into_iter().flat_map(|(t, _)| t).collect();
-    times.sort();
-    Latency {
-        name: name.to_string(),
-        requests: times.len(),
-        errors,
-        per_second: times.len() as f64 / elapsed.max(1e-9),
-        p50_ms: percentile(&times, 50.0),
-        p95_ms: percentile(&times, 95.0),
-        p99_ms: percentile(&times, 99.0),
-        max_ms: percentile(&times, 100.0),
-    }
 }
 
 /// Measures the report endpoints of the service at `base` (e.g. `http://127.0.0.1:8080`), as
@@ -117,30 +64,9 @@ fn measure(
 /// the buckets), every unit over the year to date (judged now, from the open dossiers'
 /// indexes), per procedure, and the indicators.
 pub fn reports(base: &str, requests: usize, concurrency: usize) -> Result<Vec<Latency>, String> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let login: Value = agent
-        .post(format!("{base}/api/v1/auth/login"))
-        .send_json(
-            serde_json::json!({"username": "bench.supervisor", "password": super::seed::PASSWORD}),
-        )
-        .map_err(|e| format!("login: {e}"))?
-        .body_mut()
-        .read_json()
-        .map_err(|e| format!("login: {e}"))?;
-    let token = login["access_token"]
-        .as_str()
-        .ok_or_else(|| format!("login refused: {login}"))?
-        .to_string();
-    let communes: Value = agent
-        .get(format!("{base}/api/v1/units?level=commune&limit=1"))
-        .call()
-        .map_err(|e| e.to_string())?
-        .body_mut()
-        .read_json()
-        .map_err(|e| e.to_string())?;
+    let client = Client::new(base);
+    let token = client.login("bench.supervisor")?;
+    let (communes, _) = client.json(&get("/units?level=commune&limit=1".into(), &token))?;
     let commune = communes["items"][0]["id"]
         .as_str()
         .ok_or("no commune: seed the database first")?
@@ -164,43 +90,53 @@ pub fn reports(base: &str, requests: usize, concurrency: usize) -> Result<Vec<La
     let scenarios = [
         (
             "units: all × last 365 days",
-            format!("/api/v1/reports/units?{year}"),
+            format!("/reports/units?{year}"),
         ),
         (
             "units: one commune × last 365 days",
-            format!("/api/v1/reports/units?{year}&unit={commune}"),
+            format!("/reports/units?{year}&unit={commune}"),
         ),
         (
             "units: all × last calendar year",
-            format!("/api/v1/reports/units?{calendar_year}"),
+            format!("/reports/units?{calendar_year}"),
         ),
         (
             "units: all × 335 days from mid-month",
-            format!("/api/v1/reports/units?{ragged}"),
+            format!("/reports/units?{ragged}"),
         ),
         (
             "units: all × year to date (judged now)",
-            format!("/api/v1/reports/units?{to_date}"),
+            format!("/reports/units?{to_date}"),
         ),
         (
             "indicators: all × last 365 days",
-            format!("/api/v1/reports/indicators?{year}"),
+            format!("/reports/indicators?{year}"),
         ),
         (
             "procedures: one commune × last 365 days",
-            format!("/api/v1/reports/procedures?{year}&unit={commune}"),
+            format!("/reports/procedures?{year}&unit={commune}"),
         ),
     ];
     Ok(scenarios
         .iter()
         .map(|(name, path)| {
+            let request = [get(path.clone(), &token)];
             // One untimed request warms the caches.
-            let _ = measure(&agent, base, &token, name, path, 1, 1);
-            measure(&agent, base, &token, name, path, requests, concurrency)
+            drive(
+                &client,
+                name,
+                &request,
+                1,
+                Mode::Closed { clients: 1 },
+                3600.0,
+                None,
+            );
+            let clients = concurrency.max(1);
+            let mode = Mode::Closed { clients };
+            drive(&client, name, &request, requests, mode, 3600.0, None).0
         })
         .collect())
 }
-
 /// Submission throughput with and without the report aggregates (medians of the rounds), and
 /// the ratio of each pair of rounds (median, lowest, highest).
 #[derive(Debug, Clone)]

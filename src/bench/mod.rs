@@ -2,5 +2,7 @@
 //! measurements of the service and of the database against a baseline taken in the same run.
 //! Nothing here runs in the service; BENCHMARKS.md gives the commands and the figures.
 
+pub mod baseline;
+pub mod load;
 pub mod measure;
 pub mod seed;

@@ -67,8 +67,15 @@ impl ManageConnection for ConnectionManager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    /// A connection whose server went away, or left inside a transaction by a panic, is
+    /// dropped when it comes back to the pool.
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking()
+            || match conn {
+                DbConn::Pg(c) => c.is_broken(),
+                DbConn::Sqlite(c) => c.is_broken(),
+            }
     }
 }
 
@@ -87,7 +94,10 @@ pub fn build(url: &str, size: u32, wait: Duration) -> Result<Pool, String> {
     }
     r2d2::Pool::builder()
         .max_size(size)
-        .min_idle(Some(1))
+        .min_idle(Some(size.min(4)))
+        // No `SELECT 1` before each use (a round trip per request): a broken connection
+        // fails its request and is dropped (`has_broken`), and the next one reconnects.
+        .test_on_check_out(false)
         .connection_timeout(wait)
         .build(manager)
         .map_err(|e| format!("cannot connect to the database: {e}"))

@@ -231,6 +231,16 @@ pub struct Provided {
     pub document_id: Option<Id>,
 }
 
+/// The component rows a new dossier's intake stores.
+pub fn component_rows(intake: &Intake) -> Vec<DossierComponent> {
+    let d = &intake.dossier;
+    intake
+        .components
+        .iter()
+        .map(|p| component_row(d.id, p, d.created_at))
+        .collect()
+}
+
 fn component_row(dossier: Id, provided: &Provided, at: NaiveDateTime) -> DossierComponent {
     DossierComponent {
         dossier_id: dossier,

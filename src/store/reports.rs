@@ -65,24 +65,31 @@ macro_rules! bucket_code {
             if rows.is_empty() {
                 return Ok(());
             }
-            match conn {
-                DbConn::Pg(c) => {
+            // A change's rows come in a few usual counts; as arrays they make statements
+            // the connection prepares once (a `Vec` of rows is planned anew each time).
+            macro_rules! upsert {
+                ($c:expr, $values:expr) => {
                     diesel::insert_into(b::table)
-                        .values(rows)
+                        .values($values)
                         .on_conflict((b::unit_id, b::period, b::procedure_id))
                         .do_update()
                         .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
-                        .execute(c)?;
-                }
-                DbConn::Sqlite(c) => {
-                    diesel::insert_into(b::table)
-                        .values(rows)
-                        .on_conflict((b::unit_id, b::period, b::procedure_id))
-                        .do_update()
-                        .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
-                        .execute(c)?;
-                }
+                        .execute($c)
+                };
             }
+            macro_rules! sized {
+                ($c:expr) => {
+                    match rows.len() {
+                        6 => upsert!($c, <[BucketRow; 6]>::try_from(rows).map_err(|_| diesel::result::Error::NotFound)?),
+                        12 => upsert!($c, <[BucketRow; 12]>::try_from(rows).map_err(|_| diesel::result::Error::NotFound)?),
+                        _ => upsert!($c, rows),
+                    }
+                };
+            }
+            match conn {
+                DbConn::Pg(c) => sized!(c)?,
+                DbConn::Sqlite(c) => sized!(c)?,
+            };
             Ok(())
         }
 

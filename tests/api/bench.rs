@@ -63,4 +63,56 @@ fn a_seeded_database_is_whole_and_reported_on() {
         "{t}"
     );
     assert_eq!(report["rows"].as_array().unwrap().len(), 150);
+
+    // The load driver runs every scenario against the service with real tokens, without an
+    // error; the deep page lies past the first pages of the district's queue.
+    let (ok, out) = app.command(&[
+        "bench",
+        "run",
+        "--url",
+        &app.base,
+        "--seconds",
+        "0.4",
+        "--clients",
+        "2",
+    ]);
+    assert!(ok, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 10, "{out}");
+    for line in &lines {
+        assert!(line.contains(" 0 err ") && line.contains("5xx 0"), "{line}");
+        let sent: usize = line[44..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(sent > 0, "{line}");
+    }
+    let depth: usize = out
+        .split("(after ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(depth >= 100, "the deep page is past the first page: {out}");
+    let dossiers = app.count("dossiers");
+    assert!(dossiers > 3000, "the submissions were stored: {dossiers}");
+    let open_loop = [
+        "bench",
+        "run",
+        "--url",
+        &app.base,
+        "--seconds",
+        "0.5",
+        "--rate",
+        "40",
+        "--scenario",
+        "get-dossier",
+    ];
+    let (ok, out) = app.command(&open_loop);
+    assert!(
+        ok && out.contains("[open, 40/s]") && out.contains(" 0 err "),
+        "{out}"
+    );
 }
