@@ -50,6 +50,8 @@ pub struct Config {
     pub database_url: String,
     pub bind: String,
     pub data_dir: PathBuf,
+    /// When set, `/metrics` answers only a scrape that sends it as a bearer token.
+    pub metrics_token: Option<String>,
     /// The HMAC secret of access tokens; generated and kept in the data folder when unset.
     pub jwt_secret: Option<String>,
     pub token_ttl_seconds: i64,
@@ -80,6 +82,7 @@ struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
     jwt_secret: Option<String>,
+    metrics_token: Option<String>,
     token_ttl_seconds: Option<i64>,
     time_zone: Option<String>,
     working_hours: Option<String>,
@@ -111,6 +114,7 @@ impl Config {
             bind: "127.0.0.1:8080".to_string(),
             data_dir,
             jwt_secret: None,
+            metrics_token: None,
             token_ttl_seconds: 3600,
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
             working_hours: WorkingHours::default(),
@@ -155,6 +159,7 @@ impl Config {
             config.bind = bind;
         }
         config.jwt_secret = pick("MOTCUA_JWT_SECRET", file.jwt_secret);
+        config.metrics_token = pick("MOTCUA_METRICS_TOKEN", file.metrics_token);
         config.admin_password = pick("MOTCUA_ADMIN_PASSWORD", file.admin_password);
         config.payment_secret = pick("MOTCUA_PAYMENT_SECRET", file.payment_secret);
         if let Some(tz) = pick("MOTCUA_TIME_ZONE", file.time_zone) {

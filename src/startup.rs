@@ -65,6 +65,7 @@ impl Application {
                 )
                 .default_service(web::to(api::not_found))
                 .wrap(from_fn(api::middleware::problem_details))
+                .wrap(from_fn(api::metrics::record))
                 .wrap(TracingLogger::default())
         })
         .workers(workers)
@@ -121,8 +122,10 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         lookups: Arc::new(RateLimiter::per_minute(
             config.limits.public_lookups_per_minute,
         )),
-        reports: Arc::new(tokio::sync::Semaphore::new(
-            config.limits.concurrent_reports.max(1) as usize,
+        metrics: Arc::new(crate::api::metrics::Metrics::new()),
+        reports: Arc::new(crate::state::Workers::start(
+            "report",
+            config.limits.concurrent_reports as usize,
         )),
         config: Arc::new(config),
     })

@@ -12,6 +12,7 @@ pub mod fees;
 pub mod files;
 pub mod health;
 pub mod imports;
+pub mod metrics;
 pub mod middleware;
 pub mod procedures;
 pub mod public;
@@ -23,21 +24,23 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Every route of the service, documented.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.configure(health::configure).service(
-        scope::scope("/api/v1")
-            .configure(accounts::configure)
-            .configure(units::configure)
-            .configure(calendar::configure)
-            .configure(procedures::configure)
-            .configure(files::configure)
-            .configure(dossiers::configure)
-            .configure(actions::configure)
-            .configure(fees::configure)
-            .configure(documents::configure)
-            .configure(imports::configure)
-            .configure(public::configure)
-            .configure(reports::configure),
-    );
+    cfg.configure(health::configure)
+        .configure(metrics::configure)
+        .service(
+            scope::scope("/api/v1")
+                .configure(accounts::configure)
+                .configure(units::configure)
+                .configure(calendar::configure)
+                .configure(procedures::configure)
+                .configure(files::configure)
+                .configure(dossiers::configure)
+                .configure(actions::configure)
+                .configure(fees::configure)
+                .configure(documents::configure)
+                .configure(imports::configure)
+                .configure(public::configure)
+                .configure(reports::configure),
+        );
 }
 
 /// The answer for a path no route serves.

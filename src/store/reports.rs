@@ -863,3 +863,38 @@ pub fn present(
     }
     Ok(out)
 }
+
+/// Every unit's code with its dossiers received and finished all time (its all-procedures
+/// total bucket) and its open dossiers overdue at `now`, in code order (for `/metrics`).
+pub fn unit_totals(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<(String, i64, i64, i64)>> {
+    use crate::db::schema::units;
+    use report_buckets as b;
+    let codes: Vec<(Id, String)> = units::table
+        .select((units::id, units::code))
+        .order(units::code.asc())
+        .load(conn)?;
+    let totals: HashMap<Id, (i64, i64)> = b::table
+        .filter(b::procedure_id.eq(tally::ALL_PROCEDURES))
+        .filter(b::period.eq(TOTAL))
+        .select((
+            b::unit_id,
+            b::received_online + b::received_desk,
+            b::finished_early + b::finished_on_time + b::finished_late,
+        ))
+        .load::<(Id, i64, i64)>(conn)?
+        .into_iter()
+        .map(|(unit, received, finished)| (unit, (received, finished)))
+        .collect();
+    let present = present(conn, Grouping::Unit, &UnitFilter::All, now)?;
+    Ok(codes
+        .into_iter()
+        .map(|(id, code)| {
+            let (received, finished) = totals.get(&id).copied().unwrap_or_default();
+            let overdue = present.get(&id).map_or(0, |p| p.overdue);
+            (code, received, finished, overdue)
+        })
+        .collect())
+}

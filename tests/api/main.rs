@@ -14,6 +14,7 @@ mod dossiers;
 mod fees;
 mod foundation;
 mod guards;
+mod metrics;
 mod procedures;
 mod report_exports;
 mod report_fixture;
