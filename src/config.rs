@@ -54,6 +54,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// The HMAC secret of access tokens; generated and kept in the data folder when unset.
     pub jwt_secret: Option<String>,
+    /// The secret used before the current one: its tokens verify until they expire.
+    pub jwt_previous_secret: Option<String>,
+    /// An identity provider whose tokens are accepted, mapped to citizens by national id.
+    pub identity_provider: Option<crate::auth::jwt::Provider>,
     pub token_ttl_seconds: i64,
     pub time_zone: Tz,
     pub working_hours: WorkingHours,
@@ -82,6 +86,10 @@ struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
     jwt_secret: Option<String>,
+    jwt_previous_secret: Option<String>,
+    idp_public_key_file: Option<String>,
+    idp_issuer: Option<String>,
+    idp_audience: Option<String>,
     metrics_token: Option<String>,
     token_ttl_seconds: Option<i64>,
     time_zone: Option<String>,
@@ -114,6 +122,8 @@ impl Config {
             bind: "127.0.0.1:8080".to_string(),
             data_dir,
             jwt_secret: None,
+            jwt_previous_secret: None,
+            identity_provider: None,
             metrics_token: None,
             token_ttl_seconds: 3600,
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
@@ -160,6 +170,18 @@ impl Config {
         }
         config.jwt_secret = pick("MOTCUA_JWT_SECRET", file.jwt_secret);
         config.metrics_token = pick("MOTCUA_METRICS_TOKEN", file.metrics_token);
+        config.jwt_previous_secret = pick("MOTCUA_JWT_PREVIOUS_SECRET", file.jwt_previous_secret);
+        if let Some(path) = pick("MOTCUA_IDP_PUBLIC_KEY_FILE", file.idp_public_key_file) {
+            let public_key_pem = std::fs::read_to_string(&path)
+                .map_err(|e| format!("MOTCUA_IDP_PUBLIC_KEY_FILE: cannot read {path}: {e}"))?;
+            config.identity_provider = Some(crate::auth::jwt::Provider {
+                public_key_pem,
+                issuer: pick("MOTCUA_IDP_ISSUER", file.idp_issuer)
+                    .ok_or("MOTCUA_IDP_ISSUER is required with MOTCUA_IDP_PUBLIC_KEY_FILE")?,
+                audience: pick("MOTCUA_IDP_AUDIENCE", file.idp_audience)
+                    .unwrap_or_else(|| crate::auth::jwt::AUDIENCE.to_string()),
+            });
+        }
         config.admin_password = pick("MOTCUA_ADMIN_PASSWORD", file.admin_password);
         config.payment_secret = pick("MOTCUA_PAYMENT_SECRET", file.payment_secret);
         if let Some(tz) = pick("MOTCUA_TIME_ZONE", file.time_zone) {

@@ -108,6 +108,13 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     if secret.len() < 32 {
         return Err("MOTCUA_JWT_SECRET must have at least 32 bytes".to_string());
     }
+    let mut tokens = TokenKeys::new(&secret, config.token_ttl_seconds);
+    if let Some(previous) = &config.jwt_previous_secret {
+        tokens = tokens.with_previous(previous.as_bytes());
+    }
+    if let Some(provider) = &config.identity_provider {
+        tokens = tokens.with_provider(provider)?;
+    }
     bootstrap_admin(&pool, config.admin_password.clone())?;
     let files = match &config.s3 {
         Some(s3) => FileStore::s3(s3)?,
@@ -117,7 +124,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
     tracing::info!(storage = files.kind(), "file storage");
     Ok(AppState {
         pool,
-        tokens: TokenKeys::new(&secret, config.token_ttl_seconds),
+        tokens,
         files,
         lookups: Arc::new(RateLimiter::per_minute(
             config.limits.public_lookups_per_minute,

@@ -14,6 +14,10 @@ pub fn hash(password: &str) -> String {
 }
 
 /// Checks a password against a PHC string; a malformed hash never verifies.
+/// The stored hash of an account that has no password (a citizen signed in by the identity
+/// provider): not a PHC string, so no password ever verifies against it.
+pub const NO_PASSWORD: &str = "!no-password";
+
 pub fn verify(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| {

@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
+use crate::auth::jwt::Subject;
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::id::Id;
@@ -30,6 +31,44 @@ impl Principal {
         } else {
             Err(ApiError::forbidden())
         }
+    }
+}
+
+/// The citizen account of a national id vouched for by the identity provider; made on their
+/// first request, without a password (they sign in through the provider).
+fn citizen_of_provider(
+    conn: &mut crate::db::DbConn,
+    national_id: &str,
+    name: Option<String>,
+) -> Result<store::accounts::Account, ApiError> {
+    let existing = |conn: &mut crate::db::DbConn| -> Result<_, ApiError> {
+        match store::accounts::citizen_with_national_id(conn, national_id)? {
+            Some(id) => Ok(store::accounts::find(conn, id)?),
+            None => Ok(None),
+        }
+    };
+    if let Some(account) = existing(conn)? {
+        return Ok(account);
+    }
+    let now = crate::db::now();
+    let account = store::accounts::Account {
+        id: Id::new(),
+        username: national_id.to_string(),
+        password_hash: crate::auth::password::NO_PASSWORD.to_string(),
+        full_name: name.unwrap_or_else(|| national_id.to_string()),
+        role: Role::Citizen.as_str().to_string(),
+        unit_id: None,
+        national_id: Some(national_id.to_string()),
+        phone: None,
+        email: None,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    match store::accounts::create(conn, &account) {
+        Ok(()) => Ok(account),
+        // A concurrent first request made it, or the id is some official's username.
+        Err(e) => existing(conn)?.ok_or_else(|| ApiError::from(e)),
     }
 }
 
@@ -62,9 +101,14 @@ impl FromRequest for Principal {
                 Some(None) => return Err(invalid_token()),
                 Some(Some(token)) => token,
             };
-            let account_id = state.tokens.verify(&token).ok_or_else(invalid_token)?;
+            let subject = state.tokens.verify(&token).ok_or_else(invalid_token)?;
             let account = state
-                .db(move |conn| Ok(store::accounts::find(conn, account_id)?))
+                .db(move |conn| match subject {
+                    Subject::Account(id) => Ok(store::accounts::find(conn, id)?),
+                    Subject::Citizen { national_id, name } => {
+                        citizen_of_provider(conn, &national_id, name).map(Some)
+                    }
+                })
                 .await?
                 .ok_or_else(invalid_token)?;
             if account.disabled {

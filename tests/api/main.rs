@@ -21,4 +21,5 @@ mod report_fixture;
 mod reports;
 mod schema;
 mod storage;
+mod tokens;
 mod units;
