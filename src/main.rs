@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// The report aggregates.
     Reports {
         #[command(subcommand)]
@@ -140,6 +145,13 @@ enum BenchCommand {
         #[arg(long, default_value_t = 6)]
         rounds: usize,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every dossier's hash-chained history; exits 1 and names the first broken link of
+    /// each dossier whose history was changed.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -357,6 +369,33 @@ fn run(cli: Cli) -> Result<(), String> {
                 println!("{figures}");
             }
             Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            let pool = startup::open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let verified = motcua::store::audit::verify(&mut conn).map_err(|e| e.to_string())?;
+            for b in verified.broken.iter().take(20) {
+                println!(
+                    "broken: dossier {} at entry {}: {}",
+                    b.dossier_id, b.seq, b.reason
+                );
+            }
+            println!(
+                "checked {} dossiers and {} history entries ({} from before the chain): {} broken",
+                verified.dossiers,
+                verified.events,
+                verified.unsealed,
+                verified.broken.len()
+            );
+            if verified.broken.is_empty() {
+                Ok(())
+            } else {
+                Err("the history was changed: see the broken links above".into())
+            }
         }
         Command::Reports { command } => {
             let config = Config::load()?;

@@ -66,7 +66,7 @@ impl Application {
                 .default_service(web::to(api::not_found))
                 .wrap(from_fn(api::middleware::problem_details))
                 .wrap(from_fn(api::metrics::record))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
         })
         .workers(workers)
         // Database work runs on blocking threads; more of them than pooled connections would

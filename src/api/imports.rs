@@ -363,7 +363,7 @@ fn prepare(
             processing.id,
         )?,
     );
-    let events = steps
+    let mut events: Vec<Event> = steps
         .iter()
         .enumerate()
         .map(|(i, s)| Event {
@@ -384,8 +384,10 @@ fn prepare(
             step_due_at: s.step.as_ref().map(|j| j.due_at.naive_utc()),
             step_timeliness: s.step.as_ref().map(|j| j.timeliness.as_str().to_string()),
             at: s.change.at.naive_utc(),
+            hash: Vec::new(),
         })
         .collect();
+    crate::store::audit::chain(&mut events, &[]);
     Ok(Some(Prepared {
         dossier,
         fees,

@@ -910,7 +910,7 @@ fn finish(
         processing_seconds: worked,
     };
     let mut from: Option<Status> = None;
-    let events = events
+    let mut events = events
         .iter()
         .enumerate()
         .map(|(i, (to, action, at))| {
@@ -928,11 +928,13 @@ fn finish(
                 step_due_at: None,
                 step_timeliness: None,
                 at: at.naive_utc(),
+                hash: Vec::new(),
             };
             from = Some(*to);
             event
         })
-        .collect();
+        .collect::<Vec<_>>();
+    crate::store::audit::chain(&mut events, &[]);
     let charged = if online { p.fee / 2 } else { p.fee };
     let fee = (p.fee > 0).then(|| DossierFee {
         dossier_id: id,

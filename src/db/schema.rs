@@ -292,6 +292,7 @@ diesel::table! {
         step_due_at -> Nullable<Timestamp>,
         step_timeliness -> Nullable<Text>,
         at -> Timestamp,
+        hash -> Binary,
     }
 }
 

@@ -275,6 +275,8 @@ pub struct Event {
     pub step_due_at: Option<NaiveDateTime>,
     pub step_timeliness: Option<String>,
     pub at: NaiveDateTime,
+    /// The link of the dossier's hash chain ([`super::audit`]).
+    pub hash: Vec<u8>,
 }
 
 /// Who may see which dossiers, as a query predicate.
@@ -423,24 +425,25 @@ pub(crate) fn insert_rows(conn: &mut DbConn, intake: Intake) -> StoreResult<Doss
         Some(_) => ("record", serde_json::json!({"code": dossier.code})),
         None => ("submit", serde_json::json!({})),
     };
-    insert_event(
-        conn,
-        Event {
-            id: Id::new(),
-            dossier_id: dossier.id,
-            seq: 1,
-            action: action.to_string(),
-            actor_id: Some(dossier.created_by),
-            from_status: None,
-            to_status: dossier.status.clone(),
-            note: None,
-            details: details.to_string(),
-            step_name: None,
-            step_due_at: None,
-            step_timeliness: None,
-            at: dossier.created_at,
-        },
-    )?;
+    let mut first = [Event {
+        id: Id::new(),
+        dossier_id: dossier.id,
+        seq: 1,
+        action: action.to_string(),
+        actor_id: Some(dossier.created_by),
+        from_status: None,
+        to_status: dossier.status.clone(),
+        note: None,
+        details: details.to_string(),
+        step_name: None,
+        step_due_at: None,
+        step_timeliness: None,
+        at: dossier.created_at,
+        hash: Vec::new(),
+    }];
+    super::audit::chain(&mut first, &[]);
+    let [first] = first;
+    insert_event(conn, first)?;
     Ok(dossier)
 }
 
@@ -617,18 +620,21 @@ pub fn apply_within(
                 map.extend(extra);
             }
         }
-        let seq: Option<i32> = dossier_events::table
+        let (seq, previous): (i32, Vec<u8>) = dossier_events::table
             .filter(dossier_events::dossier_id.eq(before.id))
-            .select(diesel::dsl::max(dossier_events::seq))
-            .first(conn)?;
+            .order(dossier_events::seq.desc())
+            .select((dossier_events::seq, dossier_events::hash))
+            .first(conn)
+            .optional()?
+            .unwrap_or_default();
         let step = applied.outcome.step.as_ref();
         if applied.outcome.assign_code {
             details["code"] = serde_json::json!(after.code);
         }
-        let event = Event {
+        let mut event = Event {
             id: Id::new(),
             dossier_id: before.id,
-            seq: seq.unwrap_or(0) + 1,
+            seq: seq + 1,
             action: applied.action.to_string(),
             actor_id: applied.actor_id,
             from_status: Some(before.status.clone()),
@@ -639,7 +645,9 @@ pub fn apply_within(
             step_due_at: step.map(|s| s.due_at.naive_utc()),
             step_timeliness: step.map(|s| s.timeliness.as_str().to_string()),
             at: after.updated_at,
+            hash: Vec::new(),
         };
+        event.hash = super::audit::digest(&previous, &event);
         insert_event(conn, event.clone())?;
         super::reports::track_change(conn, before, &after, applied.tz)?;
         Ok((after, event))

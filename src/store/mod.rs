@@ -3,6 +3,7 @@
 //! HTTP.
 
 pub mod accounts;
+pub mod audit;
 pub mod calendar;
 pub mod documents;
 pub mod dossiers;

@@ -26,6 +26,11 @@ fn a_seeded_database_is_whole_and_reported_on() {
     assert_eq!(app.count("dossiers"), 3000);
     assert_eq!(app.count("units"), 150);
     assert!(app.count("dossier_events") > 3 * 3000);
+    let out = run(&["audit", "verify"]);
+    assert!(
+        out.contains("checked 3000 dossiers") && out.contains(": 0 broken"),
+        "{out}"
+    );
     let out = run(&["reports", "check"]);
     assert!(
         out.contains("checked 3000 dossiers") && out.contains("0 buckets differ"),

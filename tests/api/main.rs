@@ -3,6 +3,7 @@
 
 mod common;
 
+mod audit;
 mod auth;
 mod bench;
 mod calendar;
@@ -15,6 +16,7 @@ mod fees;
 mod foundation;
 mod guards;
 mod metrics;
+mod privacy;
 mod procedures;
 mod report_exports;
 mod report_fixture;

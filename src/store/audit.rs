@@ -1,0 +1,192 @@
+//! The tamper-evident history: each dossier's entries form a hash chain (an entry's `hash` is
+//! SHA-256 of the previous entry's hash and of the entry's own fields), so that changing,
+//! removing or reordering an entry breaks every later link; the database also refuses updates
+//! and deletions of entries (a trigger). [`verify`] walks every chain and reports the first
+//! broken link of each dossier.
+//!
+//! Entries recorded before the chain existed have an empty hash; a dossier's leading run of
+//! them is counted as unsealed, not broken.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::db::schema::dossier_events;
+use crate::db::DbConn;
+use crate::id::Id;
+
+use super::dossiers::Event;
+
+fn instant(t: &NaiveDateTime) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+}
+
+/// The hash of `event` following an entry with hash `previous` (empty for a first entry).
+pub fn digest(previous: &[u8], event: &Event) -> Vec<u8> {
+    let fields = serde_json::json!([
+        event.id.to_string(),
+        event.dossier_id.to_string(),
+        event.seq,
+        event.action,
+        event.actor_id.map(|a| a.to_string()),
+        event.from_status,
+        event.to_status,
+        event.note,
+        event.details,
+        event.step_name,
+        event.step_due_at.as_ref().map(instant),
+        event.step_timeliness,
+        instant(&event.at),
+    ]);
+    let mut hasher = Sha256::new();
+    hasher.update((previous.len() as u32).to_be_bytes());
+    hasher.update(previous);
+    hasher.update(fields.to_string().as_bytes());
+    hasher.finalize().to_vec()
+}
+
+/// Seals `events`, one dossier's consecutive entries, after an entry with hash `previous`.
+pub fn chain(events: &mut [Event], previous: &[u8]) {
+    let mut previous = previous.to_vec();
+    for event in events {
+        event.hash = digest(&previous, event);
+        previous.clone_from(&event.hash);
+    }
+}
+
+/// The first broken link of a dossier's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub dossier_id: Id,
+    pub seq: i32,
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Default)]
+pub struct Verified {
+    pub dossiers: u64,
+    pub events: u64,
+    /// Entries from before the chain existed.
+    pub unsealed: u64,
+    pub broken: Vec<Broken>,
+}
+
+/// Walks every dossier's history in order, in pages, checking each link.
+pub fn verify(conn: &mut DbConn) -> QueryResult<Verified> {
+    let mut out = Verified::default();
+    let mut after: Option<(Id, i32)> = None;
+    // The dossier being walked: its id, the previous hash, the next seq, whether it is broken
+    // already, and whether it has had a sealed entry.
+    let mut current: Option<(Id, Vec<u8>, i32, bool, bool)> = None;
+    loop {
+        let mut query = dossier_events::table
+            .select(super::dossiers::Event::as_select())
+            .order((dossier_events::dossier_id.asc(), dossier_events::seq.asc()))
+            .limit(5000)
+            .into_boxed();
+        if let Some((dossier, seq)) = after {
+            query = query.filter(
+                dossier_events::dossier_id
+                    .gt(dossier)
+                    .or(dossier_events::dossier_id
+                        .eq(dossier)
+                        .and(dossier_events::seq.gt(seq))),
+            );
+        }
+        let page: Vec<Event> = query.load(conn)?;
+        let Some(last) = page.last() else { break };
+        after = Some((last.dossier_id, last.seq));
+        for event in &page {
+            out.events += 1;
+            if current.as_ref().map(|c| c.0) != Some(event.dossier_id) {
+                out.dossiers += 1;
+                current = Some((event.dossier_id, Vec::new(), 1, false, false));
+            }
+            let Some((_, previous, next, broken, sealed)) = current.as_mut() else {
+                continue;
+            };
+            let expected_seq = *next;
+            *next = event.seq + 1;
+            if *broken {
+                continue;
+            }
+            let mut fail = |reason| {
+                out.broken.push(Broken {
+                    dossier_id: event.dossier_id,
+                    seq: event.seq,
+                    reason,
+                });
+            };
+            if event.seq != expected_seq {
+                fail("an entry is missing before this one");
+                *broken = true;
+            } else if event.hash.is_empty() && !*sealed {
+                out.unsealed += 1;
+            } else if event.hash != digest(previous, event) {
+                fail(if event.hash.is_empty() {
+                    "this entry has no hash after sealed ones"
+                } else {
+                    "this entry or one before it was changed"
+                });
+                *broken = true;
+            } else {
+                *sealed = true;
+                previous.clone_from(&event.hash);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(seq: i32, note: Option<&str>) -> Event {
+        let at = chrono::NaiveDate::from_ymd_opt(2026, 4, 29)
+            .and_then(|d| d.and_hms_micro_opt(8, 0, 0, 123_456))
+            .unwrap_or_default();
+        Event {
+            id: Id(uuid::Uuid::from_u128(seq as u128)),
+            dossier_id: Id(uuid::Uuid::from_u128(7)),
+            seq,
+            action: "receive".into(),
+            actor_id: None,
+            from_status: Some("submitted".into()),
+            to_status: "received".into(),
+            note: note.map(str::to_string),
+            details: "{}".into(),
+            step_name: None,
+            step_due_at: None,
+            step_timeliness: None,
+            at,
+            hash: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn each_link_covers_the_fields_and_the_link_before() {
+        let mut events = vec![entry(1, None), entry(2, None), entry(3, Some("ok"))];
+        chain(&mut events, &[]);
+        assert!(events.iter().all(|e| e.hash.len() == 32));
+        assert_eq!(events[1].hash, digest(&events[0].hash, &events[1]));
+        // Changing any field, or the link before, changes the hash.
+        let original = events[2].hash.clone();
+        let changes: [fn(&mut Event); 4] = [
+            |e| e.note = Some("changed".into()),
+            |e| e.to_status = "refused".into(),
+            |e| e.at += chrono::TimeDelta::microseconds(1),
+            |e| e.actor_id = Some(Id(uuid::Uuid::from_u128(9))),
+        ];
+        for change in changes {
+            let mut e = events[2].clone();
+            change(&mut e);
+            assert_ne!(digest(&events[1].hash, &e), original);
+        }
+        assert_ne!(digest(&events[0].hash, &events[2]), original);
+        // Nanoseconds beyond the database's microseconds do not count.
+        let mut finer = events[2].clone();
+        finer.at += chrono::TimeDelta::nanoseconds(400);
+        assert_eq!(digest(&events[1].hash, &finer), original);
+    }
+}
