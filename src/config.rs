@@ -40,6 +40,11 @@ pub struct Limits {
     pub max_upload_bytes: usize,
     /// Public status look-ups allowed per client address and minute.
     pub public_lookups_per_minute: u32,
+    /// Log-in attempts per username and minute (ten times as many per client address); 0 is
+    /// no limit.
+    pub logins_per_minute: u32,
+    /// Requests per account and minute; 0 is no limit.
+    pub requests_per_minute: u32,
     /// Reports computed at once by one process; more wait their turn (a report over every
     /// unit holds megabytes while it is built).
     pub concurrent_reports: u32,
@@ -111,6 +116,8 @@ struct FileConfig {
     max_upload_bytes: Option<usize>,
     public_lookups_per_minute: Option<u32>,
     concurrent_reports: Option<u32>,
+    logins_per_minute: Option<u32>,
+    requests_per_minute: Option<u32>,
 }
 
 impl Config {
@@ -143,6 +150,8 @@ impl Config {
                 max_upload_bytes: 10 * 1024 * 1024,
                 public_lookups_per_minute: 10,
                 concurrent_reports: 2,
+                logins_per_minute: 10,
+                requests_per_minute: 3000,
             },
         }
     }
@@ -249,6 +258,16 @@ impl Config {
             "MOTCUA_PUBLIC_LOOKUPS_PER_MINUTE",
             file.public_lookups_per_minute,
             &mut config.limits.public_lookups_per_minute,
+        )?;
+        number(
+            "MOTCUA_LOGINS_PER_MINUTE",
+            file.logins_per_minute,
+            &mut config.limits.logins_per_minute,
+        )?;
+        number(
+            "MOTCUA_REQUESTS_PER_MINUTE",
+            file.requests_per_minute,
+            &mut config.limits.requests_per_minute,
         )?;
         number(
             "MOTCUA_CONCURRENT_REPORTS",

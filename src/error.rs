@@ -90,6 +90,13 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, detail)
     }
 
+    /// 429 with `Retry-After: seconds`.
+    pub fn too_many_requests(seconds: u64, detail: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", detail);
+        e.retry_after = Some(u32::try_from(seconds).unwrap_or(u32::MAX));
+        e
+    }
+
     pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, code, detail)
     }

@@ -74,8 +74,8 @@ pub fn document_json() -> String {
 }
 
 /// Gives every 4xx and 5xx response the problem document as its body, every operation the 500
-/// and 503 answers any request may get, and every operation with a body the answers to a bad
-/// body (400, 413, 415, 422).
+/// and 503 answers any request may get, every operation with a body the answers to a bad body
+/// (400, 413, 415, 422), and every signed-in operation the 429 of the per-account limit.
 fn document_errors(document: &mut Document) {
     let problem = || {
         ContentBuilder::new()
@@ -113,7 +113,17 @@ fn document_errors(document: &mut Document) {
                 ),
             ];
             let extra: &[(&str, &str)] = if has_body { &body_errors } else { &[] };
-            for &(status, description) in extra.iter().chain(any_errors.iter()) {
+            // Signed-in callers are limited per account.
+            let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            let limited: &[(&str, &str)] = if secured {
+                &[(
+                    "429",
+                    "Too many requests from this account; retry after Retry-After seconds",
+                )]
+            } else {
+                &[]
+            };
+            for &(status, description) in extra.iter().chain(limited).chain(any_errors.iter()) {
                 responses
                     .entry(status.to_string())
                     .or_insert_with(|| ResponseBuilder::new().description(description).into());

@@ -20,8 +20,12 @@ impl RateLimiter {
         }
     }
 
-    /// Counts a request by `client`; `Err(seconds)` to wait when over the limit.
+    /// Counts a request by `client`; `Err(seconds)` to wait when over the limit. A limit of 0
+    /// is no limit.
     pub fn check(&self, client: &str) -> Result<(), u64> {
+        if self.limit == 0 {
+            return Ok(());
+        }
         let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         if windows.len() > 100_000 {
@@ -50,5 +54,7 @@ mod tests {
         let wait = limiter.check("a").unwrap_err();
         assert!((1..=60).contains(&wait));
         assert!(limiter.check("b").is_ok());
+        let unlimited = super::RateLimiter::per_minute(0);
+        assert!((0..1000).all(|_| unlimited.check("a").is_ok()));
     }
 }

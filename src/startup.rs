@@ -129,6 +129,11 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         lookups: Arc::new(RateLimiter::per_minute(
             config.limits.public_lookups_per_minute,
         )),
+        logins: Arc::new(RateLimiter::per_minute(config.limits.logins_per_minute)),
+        logins_from: Arc::new(RateLimiter::per_minute(
+            config.limits.logins_per_minute.saturating_mul(10),
+        )),
+        per_account: Arc::new(RateLimiter::per_minute(config.limits.requests_per_minute)),
         metrics: Arc::new(crate::api::metrics::Metrics::new()),
         reports: Arc::new(crate::state::Workers::start(
             "report",

@@ -20,6 +20,11 @@ pub struct AppState {
     pub files: FileStore,
     /// Limits the public status look-up per client address.
     pub lookups: Arc<RateLimiter>,
+    /// Limits log-in attempts per username (`login:` keys) and per client address (`from:`).
+    pub logins: Arc<RateLimiter>,
+    pub logins_from: Arc<RateLimiter>,
+    /// Limits requests per account.
+    pub per_account: Arc<RateLimiter>,
     /// The threads that compute reports.
     pub reports: Arc<Workers>,
     /// Request counts and latencies, for `/metrics`.

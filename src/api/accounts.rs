@@ -2,7 +2,7 @@
 //! officials.
 
 use actix_web::http::header;
-use actix_web::{get, patch, post, web, HttpResponse};
+use actix_web::{get, patch, post, web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -94,14 +94,30 @@ pub struct TokenResponse {
         (status = 200, description = "An access token", body = TokenResponse),
         (status = 401, description = "Wrong username or password, or a disabled account"),
         (status = 422, description = "Invalid fields"),
+        (status = 429, description = "Too many log-in attempts for this username or from this address; retry after Retry-After seconds"),
     )
 )]
 #[post("/auth/login")]
 async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: ValidJson<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let LoginRequest { username, password } = body.0;
+    let client = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let limited = state
+        .logins_from
+        .check(&client)
+        .and_then(|()| state.logins.check(&username.to_lowercase()));
+    if let Err(wait) = limited {
+        return Err(ApiError::too_many_requests(
+            wait,
+            "Too many log-in attempts; wait a moment.",
+        ));
+    }
     let account = state
         .db(move |conn| Ok(store::accounts::find_by_username(conn, &username)?))
         .await?;

@@ -2,7 +2,6 @@
 //! learns its status, its procedure's name and its appointment — nothing else. Limited per
 //! client address; a wrong pair answers exactly like an unknown code.
 
-use actix_web::http::StatusCode;
 use actix_web::{post, web, HttpRequest};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -62,13 +61,10 @@ async fn dossier_status(
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
     if let Err(wait) = state.lookups.check(&client) {
-        let mut e = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
+        return Err(ApiError::too_many_requests(
+            wait,
             "Too many look-ups; wait a moment.",
-        );
-        e.retry_after = Some(wait as u32);
-        return Err(e);
+        ));
     }
     let StatusQuery { code, national_id } = body.0;
     let found = state

@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::jwt::Subject;
+use crate::auth::jwt::{self, Subject};
 use crate::domain::accounts::Role;
 use crate::error::ApiError;
 use crate::id::Id;
@@ -102,6 +102,14 @@ impl FromRequest for Principal {
                 Some(Some(token)) => token,
             };
             let subject = state.tokens.verify(&token).ok_or_else(invalid_token)?;
+            if let jwt::Subject::Account(id) = &subject {
+                if let Err(wait) = state.per_account.check(&id.to_string()) {
+                    return Err(ApiError::too_many_requests(
+                        wait,
+                        "Too many requests from this account; wait a moment.",
+                    ));
+                }
+            }
             let account = state
                 .db(move |conn| match subject {
                     Subject::Account(id) => Ok(store::accounts::find(conn, id)?),

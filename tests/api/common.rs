@@ -93,6 +93,9 @@ impl TestApp {
         config.admin_password = Some(ADMIN_PASSWORD.to_string());
         config.workers = 1;
         config.db_pool_size = 4;
+        // Tests log in and call as often as they need; `limits.rs` tests the limits.
+        config.limits.logins_per_minute = 0;
+        config.limits.requests_per_minute = 0;
         adjust(&mut config);
         let backend_url = config.database_url.clone();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a free port");

@@ -15,6 +15,7 @@ mod dossiers;
 mod fees;
 mod foundation;
 mod guards;
+mod limits;
 mod metrics;
 mod privacy;
 mod procedures;
