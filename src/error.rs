@@ -231,6 +231,20 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::unavailable()
             }
+            // The database went away (or SQLite stayed locked past its timeout): the request
+            // may be retried; the broken connection is dropped when it returns to the pool.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            )
+            | Error::BrokenTransactionManager => {
+                tracing::warn!(error = %e, "the database connection failed");
+                ApiError::unavailable()
+            }
+            Error::DatabaseError(_, ref info) if info.message().contains("database is locked") => {
+                tracing::warn!(error = %e, "the database stayed locked");
+                ApiError::unavailable()
+            }
             other => ApiError::internal(other),
         }
     }

@@ -66,17 +66,22 @@ impl Answer {
 
 pub fn database_url(dir: &std::path::Path) -> String {
     match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => {
-            let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-            let mut conn = PgConnection::establish(&url).expect("TEST_DATABASE_URL reachable");
-            diesel::sql_query(format!("CREATE SCHEMA {schema}"))
-                .execute(&mut conn)
-                .expect("create a test schema");
-            let separator = if url.contains('?') { '&' } else { '?' };
-            format!("{url}{separator}options=-c%20search_path%3D{schema}")
-        }
+        Ok(url) if !url.is_empty() => schema_url(&url),
         _ => dir.join("test.db").to_string_lossy().into_owned(),
     }
+}
+
+/// A new schema of the PostgreSQL database at `url` (reached directly through
+/// TEST_DATABASE_URL), and `url` with that schema as its search path.
+pub fn schema_url(url: &str) -> String {
+    let direct = std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| url.to_string());
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = PgConnection::establish(&direct).expect("TEST_DATABASE_URL reachable");
+    diesel::sql_query(format!("CREATE SCHEMA {schema}"))
+        .execute(&mut conn)
+        .expect("create a test schema");
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
 }
 
 impl TestApp {

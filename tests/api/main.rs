@@ -17,6 +17,7 @@ mod foundation;
 mod guards;
 mod limits;
 mod metrics;
+mod outage;
 mod privacy;
 mod procedures;
 mod report_exports;
