@@ -45,6 +45,8 @@ pub struct Limits {
     pub logins_per_minute: u32,
     /// Requests per account and minute; 0 is no limit.
     pub requests_per_minute: u32,
+    /// How far the change feed trails real time, in seconds.
+    pub feed_lag_seconds: u32,
     /// Reports computed at once by one process; more wait their turn (a report over every
     /// unit holds megabytes while it is built).
     pub concurrent_reports: u32,
@@ -116,6 +118,7 @@ struct FileConfig {
     max_upload_bytes: Option<usize>,
     public_lookups_per_minute: Option<u32>,
     concurrent_reports: Option<u32>,
+    feed_lag_seconds: Option<u32>,
     logins_per_minute: Option<u32>,
     requests_per_minute: Option<u32>,
 }
@@ -150,6 +153,7 @@ impl Config {
                 max_upload_bytes: 10 * 1024 * 1024,
                 public_lookups_per_minute: 10,
                 concurrent_reports: 2,
+                feed_lag_seconds: 15,
                 logins_per_minute: 10,
                 requests_per_minute: 3000,
             },
@@ -268,6 +272,11 @@ impl Config {
             "MOTCUA_REQUESTS_PER_MINUTE",
             file.requests_per_minute,
             &mut config.limits.requests_per_minute,
+        )?;
+        number(
+            "MOTCUA_FEED_LAG_SECONDS",
+            file.feed_lag_seconds,
+            &mut config.limits.feed_lag_seconds,
         )?;
         number(
             "MOTCUA_CONCURRENT_REPORTS",

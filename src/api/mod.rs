@@ -8,6 +8,7 @@ pub mod documents;
 pub mod dossiers;
 pub mod export;
 pub mod extract;
+pub mod feed;
 pub mod fees;
 pub mod files;
 pub mod health;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(procedures::configure)
                 .configure(files::configure)
                 .configure(dossiers::configure)
+                .configure(feed::configure)
                 .configure(actions::configure)
                 .configure(fees::configure)
                 .configure(documents::configure)

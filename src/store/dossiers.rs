@@ -841,3 +841,55 @@ pub fn rate(conn: &mut DbConn, rating: &Rating, tz: chrono_tz::Tz) -> StoreResul
         Ok(())
     })
 }
+
+/// One change of the feed: a history entry with its dossier's code and channel.
+#[derive(Debug, Clone, Queryable)]
+pub struct Change {
+    pub event_id: Id,
+    pub dossier_id: Id,
+    pub seq: i32,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub at: NaiveDateTime,
+    pub code: Option<String>,
+    pub channel: String,
+    pub procedure_id: Id,
+    pub receiving_unit_id: Id,
+    pub processing_unit_id: Id,
+}
+
+/// History entries after `after` (in id order) and before `before`, at most `limit`.
+pub fn changes(
+    conn: &mut DbConn,
+    after: Option<Id>,
+    before: Id,
+    limit: i64,
+) -> QueryResult<Vec<Change>> {
+    use crate::db::schema::dossiers as d;
+    use dossier_events as e;
+    let mut query = e::table
+        .inner_join(d::table)
+        .filter(e::id.lt(before))
+        .select((
+            e::id,
+            e::dossier_id,
+            e::seq,
+            e::action,
+            e::from_status,
+            e::to_status,
+            e::at,
+            d::code,
+            d::channel,
+            d::procedure_id,
+            d::receiving_unit_id,
+            d::processing_unit_id,
+        ))
+        .order(e::id.asc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(e::id.gt(after));
+    }
+    query.load(conn)
+}

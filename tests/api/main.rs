@@ -12,6 +12,7 @@ mod documents;
 mod dossier_access;
 mod dossier_rules;
 mod dossiers;
+mod feed;
 mod fees;
 mod foundation;
 mod guards;
