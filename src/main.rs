@@ -42,6 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Load sample data.
+    Seed {
+        #[command(subcommand)]
+        command: SeedCommand,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -144,6 +149,16 @@ enum BenchCommand {
         concurrency: usize,
         #[arg(long, default_value_t = 6)]
         rounds: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum SeedCommand {
+    /// A small province into an empty database: units, officials (their credentials are
+    /// printed), procedures, this year's holidays, the online discount and a year of dossiers.
+    Demo {
+        #[arg(long, default_value_t = 4000)]
+        dossiers: u64,
     },
 }
 
@@ -368,6 +383,24 @@ fn run(cli: Cli) -> Result<(), String> {
             {
                 println!("{figures}");
             }
+            Ok(())
+        }
+        Command::Seed {
+            command: SeedCommand::Demo { dossiers },
+        } => {
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            let pool = startup::open(&config)?;
+            let s = motcua::bench::demo::load(&pool, &config, dossiers)?;
+            println!(
+                "loaded a demo province: {} units, {} procedures, {} accounts, {} dossiers",
+                s.units, s.procedures, s.accounts, s.dossiers
+            );
+            println!("sign in (POST /api/v1/auth/login) as:");
+            for line in motcua::bench::demo::credentials() {
+                println!("  {line}");
+            }
+            println!("  admin                (MOTCUA_ADMIN_PASSWORD, or the one logged at the first start)");
             Ok(())
         }
         Command::Audit {

@@ -893,3 +893,8 @@ pub fn changes(
     }
     query.load(conn)
 }
+
+/// How many dossiers the database holds.
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    dossiers::table.count().get_result(conn)
+}

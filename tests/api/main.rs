@@ -8,6 +8,7 @@ mod auth;
 mod bench;
 mod calendar;
 mod cli;
+mod demo;
 mod documents;
 mod dossier_access;
 mod dossier_rules;
