@@ -61,6 +61,27 @@ pub fn document() -> Document {
         .configure(crate::api::configure)
         .split_for_parts();
     document_errors(&mut document);
+    // A path segment's pattern (`{year:[0-9]…}`) is for the router, not the document.
+    let paths = std::mem::take(&mut document.paths.paths);
+    document.paths.paths = paths
+        .into_iter()
+        .map(|(path, item)| {
+            let mut clean = String::with_capacity(path.len());
+            let mut in_pattern = false;
+            for c in path.chars() {
+                match c {
+                    ':' if !in_pattern && clean.rfind('{') > clean.rfind('}') => in_pattern = true,
+                    '}' if in_pattern => {
+                        in_pattern = false;
+                        clean.push(c);
+                    }
+                    _ if in_pattern => {}
+                    _ => clean.push(c),
+                }
+            }
+            (clean, item)
+        })
+        .collect();
     document
 }
 

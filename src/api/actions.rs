@@ -96,7 +96,7 @@ fn expected_version(req: &HttpRequest) -> Result<i32, ApiError> {
     tag = "dossiers",
     params(
         ("id" = Id, Path, description = "The dossier's id"),
-        ("If-Match" = String, Header, description = "The dossier's version, as in its ETag"),
+        ("If-Match" = Option<String>, Header, description = "The dossier's version, as in its ETag: without it the action is refused with 428"),
     ),
     request_body = ActionInput,
     responses(

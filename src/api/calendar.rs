@@ -83,7 +83,7 @@ fn view(year: i32, days: Vec<SpecialDay>) -> CalendarYearView {
         (status = 404, description = "Not a year this service keeps"),
     )
 )]
-#[get("/calendar/{year}")]
+#[get("/calendar/{year:[0-9][0-9][0-9][0-9]}")]
 async fn get_year(
     state: web::Data<AppState>,
     year: web::Path<i32>,
@@ -109,7 +109,7 @@ async fn get_year(
     ),
     security(("bearer" = []))
 )]
-#[put("/calendar/{year}")]
+#[put("/calendar/{year:[0-9][0-9][0-9][0-9]}")]
 async fn put_year(
     state: web::Data<AppState>,
     who: Principal,
@@ -166,6 +166,7 @@ async fn put_year(
 #[into_params(parameter_in = Query)]
 pub struct DeadlineQuery {
     /// When the clock starts (RFC 3339, any offset), e.g. `2026-11-23T15:00:00+07:00`.
+    #[param(format = DateTime)]
     pub start: String,
     /// How much processing time.
     pub amount: u32,

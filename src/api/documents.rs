@@ -803,6 +803,7 @@ fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct DigestQuery {
     /// The SHA-256 of the file, in hex.
+    #[param(pattern = "^[0-9a-fA-F]{64}$")]
     pub sha256: String,
 }
 

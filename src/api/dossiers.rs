@@ -877,6 +877,7 @@ pub struct ReceiptView {
 #[into_params(parameter_in = Query)]
 pub struct ReceiptQuery {
     /// `json` (the default) or `html` (a printable page); `Accept: text/html` also gives HTML.
+    #[param(pattern = "^(json|html)$")]
     pub format: Option<String>,
 }
 

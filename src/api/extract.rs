@@ -83,6 +83,7 @@ pub fn path_config() -> web::PathConfig {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// How many items to return (default 20, at most the configured maximum, 100 by default).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,

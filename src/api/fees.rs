@@ -637,6 +637,7 @@ pub struct FeeReceiptView {
 #[into_params(parameter_in = Query)]
 pub struct ReceiptFormat {
     /// `html` (the default, printable) or `json`.
+    #[param(pattern = "^(html|json)$")]
     pub format: Option<String>,
 }
 

@@ -24,6 +24,19 @@ fn unknown_routes_are_problems_with_the_request_id() {
     answer.problem(404, "not_found");
     let answer = app.get("/api/v1/units/not-a-uuid", None);
     answer.problem(404, "not_found");
+    // A served path with a method it does not answer: 405 with the methods it does.
+    let (answer, headers) = app.send_with_headers("DELETE", "/api/v1/units", None, &[], None);
+    answer.problem(405, "method_not_allowed");
+    let allow = headers
+        .iter()
+        .find(|(name, _)| name == "allow")
+        .map(|(_, v)| v.as_str());
+    assert_eq!(allow, Some("GET, POST"));
+    let (answer, _) = app.send_with_headers("GET", "/api/v1/dossiers/x/actions", None, &[], None);
+    answer.problem(405, "method_not_allowed");
+    // A year the calendar route does not take is simply not found.
+    app.get("/api/v1/calendar/20260", None)
+        .problem(404, "not_found");
 }
 
 #[test]
