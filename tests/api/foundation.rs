@@ -73,6 +73,25 @@ fn bad_bodies_are_refused_and_nothing_is_stored() {
     );
     malformed.problem(400, "malformed_json");
 
+    // JSON nested deeper than the parser's limit (128 levels) is refused, not recursed into.
+    let deep = format!(
+        "{{\"code\": \"000.00.00.H30\", \"name\": {}1{}}}",
+        "[".repeat(5000),
+        "]".repeat(5000)
+    );
+    let answer = app.send(
+        "POST",
+        "/api/v1/units",
+        Some(&token),
+        Some(("application/json", deep.into_bytes())),
+    );
+    assert!(
+        answer.status == 400 || answer.status == 422,
+        "deep JSON: {} {}",
+        answer.status,
+        answer.text
+    );
+
     let not_json = app.send(
         "POST",
         "/api/v1/units",
