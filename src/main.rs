@@ -140,6 +140,20 @@ enum BenchCommand {
         #[arg(long, default_value = "target/bench")]
         work_dir: std::path::PathBuf,
     },
+    /// The client of scripts/crash-test: submits and receives dossiers, retrying what got no
+    /// answer with the same Idempotency-Key while the service is killed and restarted.
+    Crash {
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+        #[arg(long, default_value_t = 500)]
+        count: usize,
+        /// Distinguishes this run's Idempotency-Keys.
+        #[arg(long, default_value = "crash")]
+        run: String,
+        /// Where acknowledged dossiers are written, one id per line.
+        #[arg(long)]
+        journal: std::path::PathBuf,
+    },
     /// Throughput of online submissions and desk intakes, with and without the report
     /// aggregates, on a seeded database.
     Submissions {
@@ -366,6 +380,23 @@ fn run(cli: Cli) -> Result<(), String> {
             };
             let client = motcua::bench::load::Client::new(&url);
             motcua::bench::baseline::compare(&client, &options)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Crash {
+                    url,
+                    count,
+                    run,
+                    journal,
+                },
+        } => {
+            let client = motcua::bench::load::Client::new(&url);
+            let o = motcua::bench::crash::run(&client, count, &run, &journal)?;
+            println!(
+                "acknowledged {} submissions and {} receipts ({} found received after a crash), {} requests retried, {} read back received",
+                o.submitted, o.received, o.received_before_crash, o.retries, o.verified
+            );
+            Ok(())
         }
         Command::Bench {
             command:

@@ -105,6 +105,15 @@ pub struct Request {
     token: Arc<str>,
     body: Option<Vec<u8>>,
     if_match: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+impl Request {
+    /// The same request with an `Idempotency-Key`.
+    pub(crate) fn with_key(mut self, key: String) -> Request {
+        self.idempotency_key = Some(key);
+        self
+    }
 }
 
 /// The figures of one run of one scenario.
@@ -176,7 +185,7 @@ impl Client {
     }
 
     /// Sends `request`; its status, ETag and body.
-    fn send(&self, request: &Request) -> Result<(u16, Option<String>, Vec<u8>), String> {
+    pub(crate) fn send(&self, request: &Request) -> Result<(u16, Option<String>, Vec<u8>), String> {
         let url = format!("{}/api/v1{}", self.base, request.path);
         let auth = format!("Bearer {}", request.token);
         let response = if request.post {
@@ -187,6 +196,9 @@ impl Client {
                 .header("Content-Type", "application/json");
             if let Some(version) = &request.if_match {
                 builder = builder.header("If-Match", version);
+            }
+            if let Some(key) = &request.idempotency_key {
+                builder = builder.header("Idempotency-Key", key);
             }
             builder.send(request.body.as_deref().unwrap_or_default())
         } else {
@@ -246,29 +258,36 @@ pub(crate) fn get(path: String, token: &Arc<str>) -> Request {
         token: token.clone(),
         body: None,
         if_match: None,
+        idempotency_key: None,
     }
 }
 
-fn post(path: String, token: &Arc<str>, body: &Value, if_match: Option<String>) -> Request {
+pub(crate) fn post(
+    path: String,
+    token: &Arc<str>,
+    body: &Value,
+    if_match: Option<String>,
+) -> Request {
     Request {
         post: true,
         path,
         token: token.clone(),
         body: Some(body.to_string().into_bytes()),
         if_match,
+        idempotency_key: None,
     }
 }
 
 /// A seeded commune with its officials' tokens and an online procedure.
-struct Commune {
+pub(crate) struct Commune {
     unit: String,
     procedure: String,
-    reception: Arc<str>,
+    pub(crate) reception: Arc<str>,
 }
 
 /// Officials 0 to 2 of the seed sit at the province and its first district; 3 onwards at
 /// communes.
-fn communes(client: &Client, count: usize) -> Result<Vec<Commune>, String> {
+pub(crate) fn communes(client: &Client, count: usize) -> Result<Vec<Commune>, String> {
     (3..3 + count)
         .map(|n| {
             let reception = client.login(&format!("bench.reception.{n}"))?;
@@ -290,13 +309,13 @@ fn communes(client: &Client, count: usize) -> Result<Vec<Commune>, String> {
         .collect()
 }
 
-fn citizens(client: &Client, count: usize) -> Result<Vec<Arc<str>>, String> {
+pub(crate) fn citizens(client: &Client, count: usize) -> Result<Vec<Arc<str>>, String> {
     (0..count)
         .map(|i| client.login(&format!("0010{:08}", 90_000_000 + i)))
         .collect()
 }
 
-fn online_body(c: &Commune) -> Value {
+pub(crate) fn online_body(c: &Commune) -> Value {
     json!({"procedure_id": c.procedure, "channel": "online", "receiving_unit_id": c.unit})
 }
 

@@ -1,0 +1,137 @@
+//! The crash test's client (`motcua bench crash`, driven by `scripts/crash-test`, which kills
+//! and restarts the service, and once the database, while it runs). It submits dossiers online
+//! at one commune, each with an `Idempotency-Key` of its own, and receives each one. A request
+//! that gets no answer (the connection dropped, 5xx) is retried with the same key until the
+//! service answers. A receipt retried after a crash may find the dossier received already (409
+//! or 412): it counts if the dossier is received. Every acknowledged dossier and receipt is
+//! written to a journal (dossier id per line), then read back over the API at the end.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use super::load::{self, Client, Request};
+
+/// What the run did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub submitted: usize,
+    pub received: usize,
+    /// Requests sent again after no answer.
+    pub retries: usize,
+    /// Receipts found done on retry (committed before a crash, unacknowledged).
+    pub received_before_crash: usize,
+    /// Acknowledged dossiers read back over the API, received.
+    pub verified: usize,
+}
+
+/// Sends `request` until the service answers something other than a 5xx, for at most
+/// `patience`; its status, ETag and body.
+fn until_answered(
+    client: &Client,
+    request: &Request,
+    retries: &mut usize,
+) -> Result<(u16, Option<String>, Value), String> {
+    let started = Instant::now();
+    loop {
+        match client.send(request) {
+            Ok((status, etag, body)) if status < 500 => {
+                return Ok((
+                    status,
+                    etag,
+                    serde_json::from_slice(&body).unwrap_or(Value::Null),
+                ))
+            }
+            _ if started.elapsed() > Duration::from_secs(120) => {
+                return Err(format!("{}: no answer for two minutes", request.path))
+            }
+            _ => {
+                *retries += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// Logs in, retrying while the service is down.
+fn login(client: &Client, username: &str) -> Result<std::sync::Arc<str>, String> {
+    let started = Instant::now();
+    loop {
+        match client.login(username) {
+            Ok(token) => return Ok(token),
+            Err(_) if started.elapsed() < Duration::from_secs(120) => {
+                std::thread::sleep(Duration::from_millis(200))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Submits and receives `count` dossiers, keys prefixed with `run`, journaling to `journal`.
+pub fn run(client: &Client, count: usize, run: &str, journal: &Path) -> Result<Outcome, String> {
+    let citizen = login(client, "001090000000")?;
+    let mut communes = Vec::new();
+    while communes.is_empty() {
+        match load::communes(client, 1) {
+            Ok(c) => communes = c,
+            Err(_) => std::thread::sleep(Duration::from_millis(200)),
+        }
+    }
+    let commune = &communes[0];
+    let mut journal = std::fs::File::create(journal).map_err(|e| e.to_string())?;
+    let mut out = Outcome::default();
+    let mut acknowledged: Vec<String> = Vec::new();
+    for i in 0..count {
+        let submit = load::post(
+            "/dossiers".into(),
+            &citizen,
+            &load::online_body(commune),
+            None,
+        )
+        .with_key(format!("{run}-{i}"));
+        let (status, etag, dossier) = until_answered(client, &submit, &mut out.retries)?;
+        if status != 201 {
+            return Err(format!("submission {i}: {status} {dossier}"));
+        }
+        let id = dossier["id"].as_str().unwrap_or_default().to_string();
+        out.submitted += 1;
+        let path = format!("/dossiers/{id}/actions");
+        let receive = load::post(
+            path,
+            &commune.reception,
+            &json!({"action": "receive"}),
+            etag,
+        );
+        let (status, _, answer) = until_answered(client, &receive, &mut out.retries)?;
+        match status {
+            200 => {}
+            409 | 412 => {
+                let read = load::get(format!("/dossiers/{id}"), &commune.reception);
+                let (_, _, now) = until_answered(client, &read, &mut out.retries)?;
+                if now["status"] != "received" {
+                    return Err(format!(
+                        "receipt of {id}: {status} {answer}, and it is {now}"
+                    ));
+                }
+                out.received_before_crash += 1;
+            }
+            other => return Err(format!("receipt of {id}: {other} {answer}")),
+        }
+        out.received += 1;
+        writeln!(journal, "{id}").map_err(|e| e.to_string())?;
+        acknowledged.push(id);
+    }
+    for id in &acknowledged {
+        let read = load::get(format!("/dossiers/{id}"), &commune.reception);
+        let (status, _, dossier) = until_answered(client, &read, &mut out.retries)?;
+        if status != 200 || dossier["status"] != "received" {
+            return Err(format!(
+                "acknowledged dossier {id} reads {status} {dossier}"
+            ));
+        }
+        out.verified += 1;
+    }
+    Ok(out)
+}
