@@ -765,12 +765,14 @@ pub fn visible_dossier(conn: &mut DbConn, who: &Principal, id: Id) -> Result<Dos
 #[get("/dossiers/{id}")]
 async fn get_dossier(
     state: web::Data<AppState>,
-    who: Principal,
+    caller: crate::auth::principal::Caller,
     id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    // The hottest read: the caller's account and the dossier in one database call.
     let (dossier, details) = state
         .db(move |conn| {
+            let who = caller.principal(conn)?;
             let dossier = visible_dossier(conn, &who, id)?;
             let details = Details::load(conn, id)?;
             Ok((dossier, details))

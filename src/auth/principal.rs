@@ -76,61 +76,86 @@ fn invalid_token() -> ApiError {
     ApiError::unauthorized("invalid_token", "The access token is invalid or expired.")
 }
 
+/// A request's verified bearer token, before its account is read: for a handler that reads
+/// the account in its own database call ([`Caller::principal`]) rather than in one of its own.
+pub struct Caller(Subject);
+
+impl Caller {
+    /// The account behind the token, read with `conn`: 401 for a deleted or disabled one.
+    pub fn principal(self, conn: &mut crate::db::DbConn) -> Result<Principal, ApiError> {
+        let account = match self.0 {
+            Subject::Account(id) => store::accounts::find(conn, id)?,
+            Subject::Citizen { national_id, name } => {
+                Some(citizen_of_provider(conn, &national_id, name)?)
+            }
+        }
+        .ok_or_else(invalid_token)?;
+        if account.disabled {
+            return Err(ApiError::unauthorized(
+                "account_disabled",
+                "This account is disabled.",
+            ));
+        }
+        Ok(Principal {
+            account_id: account.id,
+            role: account.role(),
+            unit_id: account.unit_id,
+            username: account.username,
+        })
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(caller(req))
+    }
+}
+
+/// Checks the bearer token and the account's rate limit.
+fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let token = match req.headers().get(header::AUTHORIZATION) {
+        None => {
+            return Err(ApiError::unauthorized(
+                "missing_token",
+                "This needs an access token: Authorization: Bearer <token>.",
+            ))
+        }
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(invalid_token)?,
+    };
+    let subject = state.tokens.verify(token).ok_or_else(invalid_token)?;
+    if let jwt::Subject::Account(id) = &subject {
+        if let Err(wait) = state.per_account.check(&id.to_string()) {
+            return Err(ApiError::too_many_requests(
+                wait,
+                "Too many requests from this account; wait a moment.",
+            ));
+        }
+    }
+    Ok(Caller(subject))
+}
+
 impl FromRequest for Principal {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = req.headers().get(header::AUTHORIZATION).map(|value| {
-            value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(|t| t.trim().to_string())
-        });
+        let caller = caller(req);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
-            let token = match token {
-                None => {
-                    return Err(ApiError::unauthorized(
-                        "missing_token",
-                        "This needs an access token: Authorization: Bearer <token>.",
-                    ))
-                }
-                Some(None) => return Err(invalid_token()),
-                Some(Some(token)) => token,
-            };
-            let subject = state.tokens.verify(&token).ok_or_else(invalid_token)?;
-            if let jwt::Subject::Account(id) = &subject {
-                if let Err(wait) = state.per_account.check(&id.to_string()) {
-                    return Err(ApiError::too_many_requests(
-                        wait,
-                        "Too many requests from this account; wait a moment.",
-                    ));
-                }
-            }
-            let account = state
-                .db(move |conn| match subject {
-                    Subject::Account(id) => Ok(store::accounts::find(conn, id)?),
-                    Subject::Citizen { national_id, name } => {
-                        citizen_of_provider(conn, &national_id, name).map(Some)
-                    }
-                })
-                .await?
-                .ok_or_else(invalid_token)?;
-            if account.disabled {
-                return Err(ApiError::unauthorized(
-                    "account_disabled",
-                    "This account is disabled.",
-                ));
-            }
-            Ok(Principal {
-                account_id: account.id,
-                role: account.role(),
-                unit_id: account.unit_id,
-                username: account.username,
-            })
+            let caller = caller?;
+            state.db(move |conn| caller.principal(conn)).await
         })
     }
 }
