@@ -3,6 +3,7 @@
 
 mod common;
 
+mod access_matrix;
 mod audit;
 mod auth;
 mod bench;
