@@ -57,6 +57,8 @@ pub struct Config {
     pub database_url: String,
     pub bind: String,
     pub data_dir: PathBuf,
+    /// Load balancers whose `X-Forwarded-For` names the client (for rate limits).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// When set, `/metrics` answers only a scrape that sends it as a bearer token.
     pub metrics_token: Option<String>,
     /// The HMAC secret of access tokens; generated and kept in the data folder when unset.
@@ -93,6 +95,7 @@ struct FileConfig {
     bind: Option<String>,
     data_dir: Option<PathBuf>,
     jwt_secret: Option<String>,
+    trusted_proxies: Option<String>,
     jwt_previous_secret: Option<String>,
     idp_public_key_file: Option<String>,
     idp_issuer: Option<String>,
@@ -132,6 +135,7 @@ impl Config {
             bind: "127.0.0.1:8080".to_string(),
             data_dir,
             jwt_secret: None,
+            trusted_proxies: Vec::new(),
             jwt_previous_secret: None,
             identity_provider: None,
             metrics_token: None,
@@ -183,6 +187,17 @@ impl Config {
         }
         config.jwt_secret = pick("MOTCUA_JWT_SECRET", file.jwt_secret);
         config.metrics_token = pick("MOTCUA_METRICS_TOKEN", file.metrics_token);
+        if let Some(list) = pick("MOTCUA_TRUSTED_PROXIES", file.trusted_proxies) {
+            config.trusted_proxies = list
+                .split(',')
+                .filter(|a| !a.trim().is_empty())
+                .map(|a| {
+                    a.trim()
+                        .parse()
+                        .map_err(|_| format!("MOTCUA_TRUSTED_PROXIES: {a:?} is not an IP address"))
+                })
+                .collect::<Result<_, _>>()?;
+        }
         config.jwt_previous_secret = pick("MOTCUA_JWT_PREVIOUS_SECRET", file.jwt_previous_secret);
         if let Some(path) = pick("MOTCUA_IDP_PUBLIC_KEY_FILE", file.idp_public_key_file) {
             let public_key_pem = std::fs::read_to_string(&path)

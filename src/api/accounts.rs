@@ -104,10 +104,7 @@ async fn login(
     body: ValidJson<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let LoginRequest { username, password } = body.0;
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = super::extract::client_address(&req, &state.config);
     let limited = state
         .logins_from
         .check(&client)

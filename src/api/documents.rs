@@ -781,10 +781,7 @@ fn verify(conn: &mut DbConn, code: &str, sha256: &str) -> Result<Verification, A
 }
 
 fn limit(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = super::extract::client_address(req, &state.config);
     state
         .lookups
         .check(&format!("verify:{client}"))

@@ -149,3 +149,29 @@ pub fn not_blank(text: &str) -> Result<(), ValidationError> {
 pub fn field<T>(name: &str, parsed: Result<T, String>) -> Result<T, ApiError> {
     parsed.map_err(|e| ApiError::invalid_field(name, "format", e))
 }
+
+/// The client's address for rate limits: the peer's, or, when the peer is one of
+/// `MOTCUA_TRUSTED_PROXIES` (a load balancer), the nearest address in `X-Forwarded-For` that
+/// is not itself a trusted proxy. A client cannot pose as another by sending the header
+/// directly: an untrusted peer's header is ignored.
+pub fn client_address(req: &actix_web::HttpRequest, config: &crate::config::Config) -> String {
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return String::new();
+    };
+    if !config.trusted_proxies.contains(&peer) {
+        return peer.to_string();
+    }
+    let forwarded: Vec<std::net::IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|a| !config.trusted_proxies.contains(a))
+        .unwrap_or(&peer)
+        .to_string()
+}

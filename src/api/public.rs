@@ -56,10 +56,7 @@ async fn dossier_status(
     req: HttpRequest,
     body: ValidJson<StatusQuery>,
 ) -> Result<web::Json<PublicStatusView>, ApiError> {
-    let client = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let client = super::extract::client_address(&req, &state.config);
     if let Err(wait) = state.lookups.check(&client) {
         return Err(ApiError::too_many_requests(
             wait,
