@@ -37,6 +37,15 @@ impl Id {
         Id(Uuid::now_v7())
     }
 
+    /// The lowest id of the millisecond `ms` (since the epoch): every id made before it is
+    /// smaller, every id made in it or after is not.
+    pub fn first_at(ms: i64) -> Self {
+        let mut bytes = [0u8; 16];
+        bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+        bytes[6] = 0x70;
+        Id(Uuid::from_bytes(bytes))
+    }
+
     /// The opaque form used in pagination cursors.
     pub fn to_cursor(self) -> String {
         self.0.simple().to_string()
@@ -102,3 +111,14 @@ impl utoipa::PartialSchema for Id {
 }
 
 impl utoipa::ToSchema for Id {}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_first_id_of_a_millisecond_is_below_every_id_made_in_it_and_above_earlier_ones() {
+        let now = chrono::Utc::now().timestamp_millis();
+        let made = super::Id::new();
+        assert!(super::Id::first_at(now - 1) < made);
+        assert!(super::Id::first_at(now + 2) > made);
+    }
+}

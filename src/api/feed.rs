@@ -47,14 +47,6 @@ pub struct DossierChange {
     pub at: DateTime<Utc>,
 }
 
-/// The lowest id of a millisecond: every id made before it is smaller.
-fn first_id_of(ms: i64) -> Id {
-    let mut bytes = [0u8; 16];
-    bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
-    bytes[6] = 0x70;
-    Id(uuid::Uuid::from_bytes(bytes))
-}
-
 /// Dossier changes in order, from a cursor.
 #[utoipa::path(
     tag = "dossiers",
@@ -76,7 +68,7 @@ async fn dossier_feed(
     who.require(&[Role::Supervisor, Role::Admin])?;
     let page = list.page(&state.config.limits)?;
     let lag = i64::from(state.config.limits.feed_lag_seconds) * 1000;
-    let before = first_id_of(Utc::now().timestamp_millis() - lag);
+    let before = Id::first_at(Utc::now().timestamp_millis() - lag);
     let after = page.after;
     let changes = state
         .db(move |conn| Ok(store::dossiers::changes(conn, after, before, page.limit)?))
@@ -106,17 +98,4 @@ async fn dossier_feed(
         })
         .collect();
     Ok(web::Json(List::new(items, next)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_first_id_of_a_millisecond_is_below_every_id_made_in_it_and_above_earlier_ones() {
-        let now = Utc::now().timestamp_millis();
-        let made = Id::new();
-        assert!(first_id_of(now - 1) < made);
-        assert!(first_id_of(now + 2) > made);
-    }
 }

@@ -93,8 +93,12 @@ pub async fn record(
     Ok(res)
 }
 
-/// Gauges read at each scrape: the pool, and the dossiers per unit.
-fn scraped(state: &AppState, registry: &Registry) -> Result<(), ApiError> {
+/// Gauges read at each scrape: the pool, and the dossiers per unit (`units`).
+fn scraped(
+    state: &AppState,
+    units: &[store::reports::UnitTotals],
+    registry: &Registry,
+) -> Result<(), ApiError> {
     let gauge = |name: &str, help: &str, labels: &[&str]| {
         let g = IntGaugeVec::new(Opts::new(name, help), labels).map_err(ApiError::internal)?;
         registry
@@ -139,7 +143,7 @@ fn scraped(state: &AppState, registry: &Registry) -> Result<(), ApiError> {
         "Open dossiers past their appointment at the unit now",
         &["unit"],
     )?;
-    for unit in &state.units_now()? {
+    for unit in units {
         let labels = [unit.code.as_str()];
         received.with_label_values(&labels).set(unit.received);
         finished.with_label_values(&labels).set(unit.finished);
@@ -174,46 +178,19 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
             ));
         }
     }
-    let shared = state.clone();
-    let text = web::block(move || {
-        let registry = Registry::new();
-        scraped(&shared, &registry)?;
-        let mut families = shared.metrics.registry.gather();
-        families.extend(registry.gather());
-        let mut out = Vec::new();
-        TextEncoder::new()
-            .encode(&families, &mut out)
-            .map_err(ApiError::internal)?;
-        Ok::<_, ApiError>(out)
-    })
-    .await
-    .map_err(ApiError::internal)??;
+    let now = crate::db::now();
+    let units = state
+        .db(move |conn| Ok(store::reports::unit_totals(conn, now)?))
+        .await?;
+    let registry = Registry::new();
+    scraped(&state, &units, &registry)?;
+    let mut families = state.metrics.registry.gather();
+    families.extend(registry.gather());
+    let mut text = Vec::new();
+    TextEncoder::new()
+        .encode(&families, &mut text)
+        .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(text))
-}
-
-/// One unit's dossier counts for the gauges.
-pub struct UnitNow {
-    pub code: String,
-    pub received: i64,
-    pub finished: i64,
-    pub overdue: i64,
-}
-
-impl AppState {
-    /// Every unit's dossier counts: all-time buckets and the open dossiers overdue now.
-    fn units_now(&self) -> Result<Vec<UnitNow>, ApiError> {
-        let mut conn = self.pool.get().map_err(|_| ApiError::unavailable())?;
-        let now = crate::db::now();
-        Ok(store::reports::unit_totals(&mut conn, now)?
-            .into_iter()
-            .map(|(code, received, finished, overdue)| UnitNow {
-                code,
-                received,
-                finished,
-                overdue,
-            })
-            .collect())
-    }
 }

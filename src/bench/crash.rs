@@ -27,8 +27,8 @@ pub struct Outcome {
     pub verified: usize,
 }
 
-/// Sends `request` until the service answers something other than a 5xx, for at most
-/// `patience`; its status, ETag and body.
+/// Sends `request` until the service answers something other than a 5xx, for at most two
+/// minutes; its status, ETag and body.
 fn until_answered(
     client: &Client,
     request: &Request,

@@ -119,7 +119,6 @@ impl Request {
 /// The figures of one run of one scenario.
 #[derive(Debug, Clone)]
 pub struct Figures {
-    pub scenario: Scenario,
     pub mode: String,
     pub latency: Latency,
     pub server_errors: usize,
@@ -595,7 +594,6 @@ fn measure(
         server_pid,
     );
     Figures {
-        scenario,
         mode: mode.to_string(),
         latency,
         server_errors,

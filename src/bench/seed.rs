@@ -289,11 +289,7 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     let conn = &mut *conn;
     let started = Instant::now();
-    let existing: i64 = dossiers::table
-        .count()
-        .get_result(conn)
-        .map_err(|e| e.to_string())?;
-    if existing > 0 {
+    if crate::store::dossiers::count(conn).map_err(|e| e.to_string())? > 0 {
         return Err("the database already holds dossiers: seed an empty one".into());
     }
     let mut rng = StdRng::seed_from_u64(opts.seed);

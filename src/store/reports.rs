@@ -864,12 +864,20 @@ pub fn present(
     Ok(out)
 }
 
-/// Every unit's code with its dossiers received and finished all time (its all-procedures
-/// total bucket) and its open dossiers overdue at `now`, in code order (for `/metrics`).
-pub fn unit_totals(
-    conn: &mut DbConn,
-    now: NaiveDateTime,
-) -> QueryResult<Vec<(String, i64, i64, i64)>> {
+/// One unit's dossiers for `/metrics`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnitTotals {
+    pub code: String,
+    /// Received (at it as the processing unit) and finished, all time.
+    pub received: i64,
+    pub finished: i64,
+    /// Open dossiers overdue now.
+    pub overdue: i64,
+}
+
+/// Every unit's totals: its all-procedures total bucket and its open dossiers overdue at
+/// `now`, in code order.
+pub fn unit_totals(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<UnitTotals>> {
     use crate::db::schema::units;
     use report_buckets as b;
     let codes: Vec<(Id, String)> = units::table
@@ -893,8 +901,12 @@ pub fn unit_totals(
         .into_iter()
         .map(|(id, code)| {
             let (received, finished) = totals.get(&id).copied().unwrap_or_default();
-            let overdue = present.get(&id).map_or(0, |p| p.overdue);
-            (code, received, finished, overdue)
+            UnitTotals {
+                code,
+                received,
+                finished,
+                overdue: present.get(&id).map_or(0, |p| p.overdue),
+            }
         })
         .collect())
 }

@@ -20,13 +20,9 @@ fn signed(header: Header, claims: &serde_json::Value, key: &EncodingKey) -> Stri
 }
 
 fn with_provider() -> TestApp {
-    let dir = std::env::temp_dir().join(format!("motcua-idp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("idp.pem");
-    std::fs::write(&path, PUBLIC_PEM).unwrap();
     TestApp::spawn_with(|c| {
         c.identity_provider = Some(motcua::auth::jwt::Provider {
-            public_key_pem: std::fs::read_to_string(&path).unwrap(),
+            public_key_pem: PUBLIC_PEM.into(),
             issuer: PROVIDER.into(),
             audience: "motcua-api".into(),
         })
