@@ -52,6 +52,38 @@ pub struct Limits {
     pub concurrent_reports: u32,
 }
 
+/// Where and how notifications are delivered.
+#[derive(Debug, Clone)]
+pub struct Notifications {
+    /// The SMTP server for e-mail (`smtp://user:pass@host:587?tls=required`, `smtps://…`,
+    /// `smtp://127.0.0.1:25` for a local relay); no e-mail when unset.
+    pub smtp_url: Option<String>,
+    /// The sender of e-mails.
+    pub mail_from: String,
+    /// The SMS gateway: a URL that takes `POST {"to", "text", "id"}`; no SMS when unset.
+    pub sms_url: Option<String>,
+    /// Sent to the gateway as a bearer token.
+    pub sms_token: Option<String>,
+    /// How often a worker looks for messages to deliver, in milliseconds.
+    pub poll_ms: u64,
+    /// The wait after the first failed try, doubled after each next one, in milliseconds.
+    pub retry_base_ms: u64,
+    /// Tries before a message is dead.
+    pub max_attempts: i32,
+    /// How often the officials' warnings and overdue lists are looked for, in seconds.
+    pub schedule_seconds: u64,
+}
+
+impl Notifications {
+    /// The applicant's channels that are configured.
+    pub fn channels(&self) -> crate::store::outbox::Channels {
+        crate::store::outbox::Channels {
+            email: self.smtp_url.is_some(),
+            sms: self.sms_url.is_some(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub database_url: String,
@@ -84,6 +116,7 @@ pub struct Config {
     pub s3: Option<S3Config>,
     /// The issue periods of the digitization backlog's report.
     pub backlog_periods: Vec<crate::domain::documents::Period>,
+    pub notifications: Notifications,
 }
 
 /// The keys a config file may hold: the environment variables' names without the `MOTCUA_`
@@ -124,6 +157,14 @@ struct FileConfig {
     feed_lag_seconds: Option<u32>,
     logins_per_minute: Option<u32>,
     requests_per_minute: Option<u32>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    sms_url: Option<String>,
+    sms_token: Option<String>,
+    notify_poll_ms: Option<u64>,
+    notify_retry_base_ms: Option<u64>,
+    notify_max_attempts: Option<i32>,
+    notify_schedule_seconds: Option<u64>,
 }
 
 impl Config {
@@ -160,6 +201,16 @@ impl Config {
                 feed_lag_seconds: 15,
                 logins_per_minute: 10,
                 requests_per_minute: 3000,
+            },
+            notifications: Notifications {
+                smtp_url: None,
+                mail_from: "Một cửa <no-reply@motcua.local>".to_string(),
+                sms_url: None,
+                sms_token: None,
+                poll_ms: 1000,
+                retry_base_ms: 60_000,
+                max_attempts: 8,
+                schedule_seconds: 300,
             },
         }
     }
@@ -234,6 +285,40 @@ impl Config {
         if let Some(periods) = pick("MOTCUA_BACKLOG_PERIODS", file.backlog_periods) {
             config.backlog_periods = crate::domain::documents::parse_periods(&periods)
                 .map_err(|e| format!("MOTCUA_BACKLOG_PERIODS: {e}"))?;
+        }
+        let n = &mut config.notifications;
+        n.smtp_url = pick("MOTCUA_SMTP_URL", file.smtp_url);
+        if let Some(url) = &n.smtp_url {
+            lettre::SmtpTransport::from_url(url).map_err(|e| format!("MOTCUA_SMTP_URL: {e}"))?;
+        }
+        if let Some(from) = pick("MOTCUA_MAIL_FROM", file.mail_from) {
+            from.parse::<lettre::message::Mailbox>()
+                .map_err(|e| format!("MOTCUA_MAIL_FROM: {e}"))?;
+            n.mail_from = from;
+        }
+        n.sms_url = pick("MOTCUA_SMS_URL", file.sms_url);
+        n.sms_token = pick("MOTCUA_SMS_TOKEN", file.sms_token);
+        number("MOTCUA_NOTIFY_POLL_MS", file.notify_poll_ms, &mut n.poll_ms)?;
+        number(
+            "MOTCUA_NOTIFY_RETRY_BASE_MS",
+            file.notify_retry_base_ms,
+            &mut n.retry_base_ms,
+        )?;
+        number(
+            "MOTCUA_NOTIFY_MAX_ATTEMPTS",
+            file.notify_max_attempts,
+            &mut n.max_attempts,
+        )?;
+        number(
+            "MOTCUA_NOTIFY_SCHEDULE_SECONDS",
+            file.notify_schedule_seconds,
+            &mut n.schedule_seconds,
+        )?;
+        if n.poll_ms == 0 || n.max_attempts < 1 || n.schedule_seconds == 0 {
+            return Err(
+                "MOTCUA_NOTIFY_POLL_MS, MOTCUA_NOTIFY_MAX_ATTEMPTS and MOTCUA_NOTIFY_SCHEDULE_SECONDS must be positive"
+                    .to_string(),
+            );
         }
         if let Some(format) = pick("MOTCUA_LOG_FORMAT", file.log_format) {
             config.log_format = match format.as_str() {

@@ -30,6 +30,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "files", description = "Uploaded files for dossier components"),
         (name = "dossiers", description = "Dossiers: intake, the workflow, the clock, the history"),
         (name = "reports", description = "The periodic report per unit, procedure and field, monthly series, the Decision 766 indicators"),
+        (name = "notifications", description = "Webhook subscriptions and the notification outbox (e-mail, SMS, webhooks)"),
         (name = "public", description = "What anyone may look up"),
         (name = "health", description = "Liveness and readiness"),
     )

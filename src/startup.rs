@@ -49,6 +49,7 @@ impl Application {
         let workers = state.config.workers;
         let blocking = state.config.db_pool_size as usize + 1;
         let document = crate::openapi::document();
+        let (pool, config) = (state.pool.clone(), state.config.clone());
         let server = HttpServer::new(move || {
             let limits = &state.config.limits;
             App::new()
@@ -75,6 +76,7 @@ impl Application {
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
+        crate::notify::start(pool, config)?;
         tracing::info!(port, "listening");
         Ok(Application { server, port })
     }
@@ -96,6 +98,9 @@ impl Application {
 /// Opens the database and migrates it, then makes sure an administrator exists and the token
 /// secret is known.
 pub fn prepare(config: Config) -> Result<AppState, String> {
+    // TLS for outgoing calls (SMTP, SMS gateway, webhooks, S3) uses one crypto provider; a
+    // second call (tests build several apps) finds it installed.
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("cannot create {}: {e}", config.data_dir.display()))?;
     let backend = Backend::from_url(&config.database_url);

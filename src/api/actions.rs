@@ -238,6 +238,7 @@ fn take_action(
             receiving_unit_code: receiving.code,
             tz: config.time_zone,
             now,
+            notify: config.notifications.channels(),
         },
     )?;
     let details = Details::load(conn, id)?;

@@ -663,6 +663,7 @@ pub(crate) fn intake(
         components,
         receiving_unit_code: receiving_unit.code,
         tz: config.time_zone,
+        notify: config.notifications.channels(),
     })
 }
 

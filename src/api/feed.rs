@@ -8,43 +8,19 @@
 //! with it forever. Supervisors and administrators only.
 
 use actix_web::{get, web};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+use chrono::Utc;
 
 use super::extract::{List, ListParams};
 use crate::auth::Principal;
 use crate::domain::accounts::Role;
-use crate::domain::lifecycle::{Channel, Status};
 use crate::error::ApiError;
 use crate::id::Id;
 use crate::state::AppState;
 use crate::store;
+use crate::store::dossiers::{Change, DossierChange};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(dossier_feed);
-}
-
-/// One change of a dossier.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DossierChange {
-    /// The change's position: pass as `cursor` to read on from it.
-    pub cursor: String,
-    pub dossier_id: Id,
-    pub code: Option<String>,
-    /// The history entry's number within the dossier (1 for its intake).
-    pub seq: i32,
-    pub action: String,
-    pub from_status: Option<Status>,
-    pub status: Status,
-    /// The national portal's status code of `status`.
-    pub national_status_code: i32,
-    pub channel: Channel,
-    pub national_channel_code: i32,
-    pub procedure_id: Id,
-    pub receiving_unit_id: Id,
-    pub processing_unit_id: Id,
-    pub at: DateTime<Utc>,
 }
 
 /// Dossier changes in order, from a cursor.
@@ -74,28 +50,6 @@ async fn dossier_feed(
         .db(move |conn| Ok(store::dossiers::changes(conn, after, before, page.limit)?))
         .await?;
     let next = changes.last().map(|c| c.event_id).or(after);
-    let items = changes
-        .into_iter()
-        .map(|c| {
-            let status = Status::parse(&c.to_status).unwrap_or(Status::Submitted);
-            let channel = Channel::parse(&c.channel).unwrap_or(Channel::Online);
-            DossierChange {
-                cursor: c.event_id.to_cursor(),
-                dossier_id: c.dossier_id,
-                code: c.code,
-                seq: c.seq,
-                action: c.action,
-                from_status: c.from_status.as_deref().and_then(Status::parse),
-                status,
-                national_status_code: status.national_code(),
-                channel,
-                national_channel_code: channel.national_code(),
-                procedure_id: c.procedure_id,
-                receiving_unit_id: c.receiving_unit_id,
-                processing_unit_id: c.processing_unit_id,
-                at: c.at.and_utc(),
-            }
-        })
-        .collect();
+    let items = changes.into_iter().map(Change::record).collect();
     Ok(web::Json(List::new(items, next)))
 }

@@ -981,6 +981,7 @@ fn resume_after_payment(
             receiving_unit_code: receiving.code,
             tz: config.time_zone,
             now,
+            notify: config.notifications.channels(),
         },
     )?;
     Ok(after)

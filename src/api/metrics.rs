@@ -93,10 +93,12 @@ pub async fn record(
     Ok(res)
 }
 
-/// Gauges read at each scrape: the pool, and the dossiers per unit (`units`).
+/// Gauges read at each scrape: the pool, the dossiers per unit (`units`) and the notification
+/// queue (`queue`: channel, status, count).
 fn scraped(
     state: &AppState,
     units: &[store::reports::UnitTotals],
+    queue: &[(String, String, i64)],
     registry: &Registry,
 ) -> Result<(), ApiError> {
     let gauge = |name: &str, help: &str, labels: &[&str]| {
@@ -151,6 +153,22 @@ fn scraped(
             .set(unit.received - unit.finished);
         overdue.with_label_values(&labels).set(unit.overdue);
     }
+    let notifications = gauge(
+        "motcua_notifications",
+        "Notifications waiting to be delivered (pending) or given up (dead), by channel",
+        &["channel", "status"],
+    )?;
+    for channel in ["email", "sms", "webhook"] {
+        for status in ["pending", "dead"] {
+            let count = queue
+                .iter()
+                .find(|(c, s, _)| c == channel && s == status)
+                .map_or(0, |q| q.2);
+            notifications
+                .with_label_values(&[channel, status])
+                .set(count);
+        }
+    }
     Ok(())
 }
 
@@ -179,11 +197,16 @@ async fn metrics(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRes
         }
     }
     let now = crate::db::now();
-    let units = state
-        .db(move |conn| Ok(store::reports::unit_totals(conn, now)?))
+    let (units, queue) = state
+        .db(move |conn| {
+            Ok((
+                store::reports::unit_totals(conn, now)?,
+                store::outbox::depth(conn)?,
+            ))
+        })
         .await?;
     let registry = Registry::new();
-    scraped(&state, &units, &registry)?;
+    scraped(&state, &units, &queue, &registry)?;
     let mut families = state.metrics.registry.gather();
     families.extend(registry.gather());
     let mut text = Vec::new();

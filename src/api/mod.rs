@@ -15,6 +15,7 @@ pub mod health;
 pub mod imports;
 pub mod metrics;
 pub mod middleware;
+pub mod notifications;
 pub mod procedures;
 pub mod public;
 pub mod reports;
@@ -41,7 +42,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
                 .configure(documents::configure)
                 .configure(imports::configure)
                 .configure(public::configure)
-                .configure(reports::configure),
+                .configure(reports::configure)
+                .configure(notifications::configure),
         );
 }
 

@@ -207,7 +207,7 @@ fn round(
                             if aggregates {
                                 store::dossiers::insert(conn, intake)?;
                             } else {
-                                untracked.push(store::dossiers::insert_rows(conn, intake)?);
+                                untracked.push(store::dossiers::insert_rows(conn, intake)?.0);
                             }
                             Ok::<_, ApiError>(())
                         })

@@ -201,6 +201,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> Binary,
+        channel -> Text,
+        kind -> Text,
+        recipient -> Text,
+        dossier_id -> Nullable<Binary>,
+        subject -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        last_error -> Nullable<Text>,
+        dedup_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Binary,
+        name -> Text,
+        url -> Text,
+        secret -> Text,
+        events -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(accounts -> units (unit_id));
 diesel::joinable!(procedure_components -> procedures (procedure_id));
 diesel::joinable!(procedure_fees -> procedures (procedure_id));
@@ -383,6 +414,8 @@ diesel::joinable!(dossier_ratings -> dossiers (dossier_id));
 diesel::joinable!(files -> accounts (owner_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    notifications,
+    webhook_subscriptions,
     units,
     accounts,
     calendar_days,

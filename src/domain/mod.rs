@@ -50,6 +50,7 @@ pub mod fees;
 pub mod imports;
 pub mod indicators;
 pub mod lifecycle;
+pub mod notices;
 pub mod procedures;
 pub mod rating;
 pub mod tally;

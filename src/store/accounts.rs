@@ -163,3 +163,19 @@ pub fn first_with_role(conn: &mut DbConn, role: Role) -> QueryResult<Option<Id>>
         .first(conn)
         .optional()
 }
+
+/// The e-mail addresses of a unit's enabled officials with `role`: (account, address).
+pub fn emails_of(conn: &mut DbConn, unit: Id, role: Role) -> QueryResult<Vec<(Id, String)>> {
+    let rows: Vec<(Id, Option<String>)> = accounts::table
+        .filter(accounts::unit_id.eq(unit))
+        .filter(accounts::role.eq(role.as_str()))
+        .filter(accounts::disabled.eq(false))
+        .filter(accounts::email.is_not_null())
+        .order(accounts::id.asc())
+        .select((accounts::id, accounts::email))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, email)| Some((id, email?)))
+        .collect())
+}

@@ -374,12 +374,14 @@ pub struct Intake {
     /// The receiving unit's code, for the dossier code when it starts received.
     pub receiving_unit_code: String,
     pub tz: chrono_tz::Tz,
+    /// The applicant's channels to tell of it (its receipt, for a desk intake).
+    pub notify: super::outbox::Channels,
 }
 
 /// Stores a new dossier — an online submission, or a desk intake that starts received (and then
 /// gets its code at once) — with its components, frozen fee and first history entry, and adds it
-/// to the report aggregates, inside the write transaction the caller holds (which also keeps the
-/// idempotency record).
+/// to the report aggregates and its notifications to the outbox, inside the write transaction
+/// the caller holds (which also keeps the idempotency record).
 pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
     let tz = intake.tz;
     let extras = super::reports::Extras {
@@ -388,20 +390,23 @@ pub fn insert(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
         base_vnd: intake.fees.iter().map(|f| f.base_amount).sum(),
         ..Default::default()
     };
-    let dossier = insert_rows(conn, intake)?;
+    let notify = intake.notify;
+    let (dossier, first) = insert_rows(conn, intake)?;
     super::reports::track_new(conn, &dossier, extras, tz)?;
+    super::outbox::tell_of(conn, notify, &dossier, &first, tz)?;
     Ok(dossier)
 }
 
 /// [`insert`] without the report aggregates: the baseline `motcua bench submissions` measures
 /// their cost against. Nothing else may call it.
-pub(crate) fn insert_rows(conn: &mut DbConn, intake: Intake) -> StoreResult<Dossier> {
+pub(crate) fn insert_rows(conn: &mut DbConn, intake: Intake) -> StoreResult<(Dossier, Event)> {
     let Intake {
         mut dossier,
         components,
         fees,
         receiving_unit_code,
         tz,
+        notify: _,
     } = intake;
     if let Some(received_at) = dossier.received_at {
         let day = received_at.and_utc().with_timezone(&tz).date_naive();
@@ -443,8 +448,8 @@ pub(crate) fn insert_rows(conn: &mut DbConn, intake: Intake) -> StoreResult<Doss
     }];
     super::audit::chain(&mut first, &[]);
     let [first] = first;
-    insert_event(conn, first)?;
-    Ok(dossier)
+    insert_event(conn, first.clone())?;
+    Ok((dossier, first))
 }
 
 /// Stores an imported legacy dossier with its whole history (and rating), inside the caller's
@@ -535,11 +540,13 @@ pub struct Applied<'a> {
     pub receiving_unit_code: String,
     pub tz: chrono_tz::Tz,
     pub now: DateTime<Utc>,
+    /// The applicant's channels to tell of it.
+    pub notify: super::outbox::Channels,
 }
 
 /// Applies a planned action to the dossier as it was at `before.version`; if it has changed since,
-/// nothing is written and the answer is [`StoreError::Stale`]. The dossier row, its components
-/// and the history entry change in one transaction.
+/// nothing is written and the answer is [`StoreError::Stale`]. The dossier row, its components,
+/// the history entry and the notifications it gives change in one transaction.
 pub fn apply(
     conn: &mut DbConn,
     before: &Dossier,
@@ -650,6 +657,7 @@ pub fn apply_within(
         event.hash = super::audit::digest(&previous, &event);
         insert_event(conn, event.clone())?;
         super::reports::track_change(conn, before, &after, applied.tz)?;
+        super::outbox::tell_of(conn, applied.notify, &after, &event, applied.tz)?;
         Ok((after, event))
     }
 }
@@ -859,6 +867,70 @@ pub struct Change {
     pub processing_unit_id: Id,
 }
 
+impl Change {
+    /// The change an action just made: its history entry on the dossier as it now is.
+    pub fn of(dossier: &Dossier, event: &Event) -> Change {
+        Change {
+            event_id: event.id,
+            dossier_id: dossier.id,
+            seq: event.seq,
+            action: event.action.clone(),
+            from_status: event.from_status.clone(),
+            to_status: event.to_status.clone(),
+            at: event.at,
+            code: dossier.code.clone(),
+            channel: dossier.channel.clone(),
+            procedure_id: dossier.procedure_id,
+            receiving_unit_id: dossier.receiving_unit_id,
+            processing_unit_id: dossier.processing_unit_id,
+        }
+    }
+
+    /// As the feed and the webhooks tell it, with the national portal's codes.
+    pub fn record(self) -> DossierChange {
+        let status = Status::parse(&self.to_status).unwrap_or(Status::Submitted);
+        let channel = Channel::parse(&self.channel).unwrap_or(Channel::Online);
+        DossierChange {
+            cursor: self.event_id.to_cursor(),
+            dossier_id: self.dossier_id,
+            code: self.code,
+            seq: self.seq,
+            action: self.action,
+            from_status: self.from_status.as_deref().and_then(Status::parse),
+            status,
+            national_status_code: status.national_code(),
+            channel,
+            national_channel_code: channel.national_code(),
+            procedure_id: self.procedure_id,
+            receiving_unit_id: self.receiving_unit_id,
+            processing_unit_id: self.processing_unit_id,
+            at: self.at.and_utc(),
+        }
+    }
+}
+
+/// One change of a dossier, as the change feed lists it and webhooks send it (no personal data).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DossierChange {
+    /// The change's position: pass as `cursor` to read the feed on from it.
+    pub cursor: String,
+    pub dossier_id: Id,
+    pub code: Option<String>,
+    /// The history entry's number within the dossier (1 for its intake).
+    pub seq: i32,
+    pub action: String,
+    pub from_status: Option<Status>,
+    pub status: Status,
+    /// The national portal's status code of `status`.
+    pub national_status_code: i32,
+    pub channel: Channel,
+    pub national_channel_code: i32,
+    pub procedure_id: Id,
+    pub receiving_unit_id: Id,
+    pub processing_unit_id: Id,
+    pub at: DateTime<Utc>,
+}
+
 /// History entries after `after` (in id order) and before `before`, at most `limit`.
 pub fn changes(
     conn: &mut DbConn,
@@ -897,4 +969,28 @@ pub fn changes(
 /// How many dossiers the database holds.
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     dossiers::table.count().get_result(conn)
+}
+
+/// Open dossiers whose clock runs (not waiting for a supplement) due after `from` and at or
+/// before `to`, in id order, a page at a time: those whose officials may need a warning.
+pub fn due_between(
+    conn: &mut DbConn,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    page: Page,
+) -> QueryResult<(Vec<Dossier>, Option<Id>)> {
+    let open: Vec<&str> = OPEN.iter().map(|s| s.as_str()).collect();
+    let mut query = dossiers::table
+        .select(Dossier::as_select())
+        .filter(dossiers::status.eq_any(open))
+        .filter(dossiers::paused_at.is_null())
+        .filter(dossiers::due_at.gt(from))
+        .filter(dossiers::due_at.le(to))
+        .order(dossiers::id.asc())
+        .limit(page.limit + 1)
+        .into_boxed();
+    if let Some(after) = page.after {
+        query = query.filter(dossiers::id.gt(after));
+    }
+    Ok(paginate(query.load(conn)?, page.limit, |d| d.id))
 }

@@ -10,6 +10,7 @@ pub mod dossiers;
 pub mod fees;
 pub mod files;
 pub mod idempotency;
+pub mod outbox;
 pub mod procedures;
 pub mod reports;
 pub mod units;
