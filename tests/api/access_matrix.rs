@@ -997,6 +997,191 @@ fn lists_agree_with_the_policy(f: &Fixture) {
     );
 }
 
+/// Looking up by code tells nothing to whoever does not hold what the look-up asks for: the
+/// public status of a dossier needs its applicant's national id, a result's check needs the
+/// result's content, and a wrong one answers exactly like a code that was never issued. Codes
+/// are guessable (`<unit>-<yyMMdd>-<NNNN>`, then `-KQ<n>`), so any other answer would let
+/// anyone enumerate who was served when.
+#[test]
+fn codes_cannot_be_enumerated() {
+    let f = Fixture::new();
+    let app = f.app();
+    let before = snapshot(app);
+    let status = |code: &str, national_id: &str| -> Answer {
+        app.post(
+            "/api/v1/public/dossier-status",
+            None,
+            json!({"code": code, "national_id": national_id}),
+        )
+    };
+    let code = f.received["code"].as_str().unwrap();
+    let found = status(code, NATIONAL_ID_A);
+    let mut fields: Vec<&String> = found.ok(200).as_object().unwrap().keys().collect();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "apology_due_at",
+            "due_at",
+            "national_status_code",
+            "procedure_name",
+            "status"
+        ]
+    );
+    let (prefix, sequence) = code.rsplit_once('-').unwrap();
+    let next = format!("{prefix}-{:04}", sequence.parse::<u32>().unwrap() + 100);
+    let returned = f.returned["code"].as_str().unwrap();
+    let unknown = status(&next, NATIONAL_ID_A);
+    unknown.problem(404, "not_found");
+    for (code, national_id) in [
+        (code, "079203004567"),
+        (returned, "079203004567"),
+        (code, "001099012346"),
+        (&format!(" {code} "), "079203004567"),
+        ("000.00.12.H30", NATIONAL_ID_A),
+        ("khong-phai-ma", NATIONAL_ID_A),
+    ] {
+        let answer = status(code, national_id);
+        assert_eq!(shape(&answer), shape(&unknown), "{code} with {national_id}");
+    }
+
+    let issued = &f.result_code;
+    let right = sha256(&f.result_bytes);
+    let wrong = sha256(b"%PDF-1.4\nmot ban khac");
+    let by_digest = |code: &str, digest: &str| {
+        app.get(
+            &format!("/api/v1/results/{code}/verify?sha256={digest}"),
+            None,
+        )
+    };
+    let genuine = by_digest(issued, &right);
+    assert_eq!(genuine.ok(200)["authentic"], true);
+    let never = format!("{}-KQ2", returned);
+    let unknown = by_digest(&never, &wrong);
+    unknown.problem(404, "not_found");
+    for (code, digest) in [(issued.as_str(), wrong.as_str()), (&never, &right)] {
+        let answer = by_digest(code, digest);
+        assert_eq!(shape(&answer), shape(&unknown), "{code} with {digest}");
+    }
+    let by_file = |code: &str, bytes: &[u8]| {
+        let (content_type, body) = multipart(&[("file", "kq.pdf", bytes)]);
+        let path = format!("/api/v1/results/{code}/verify");
+        app.send_with("POST", &path, None, &[], Some((&content_type, body)))
+            .0
+    };
+    assert_eq!(by_file(issued, &f.result_bytes).ok(200)["authentic"], true);
+    let forged = pdf("GIAY KHAI SINH ban gia mao");
+    let unknown = by_file(&never, &forged);
+    unknown.problem(404, "not_found");
+    assert_eq!(shape(&by_file(issued, &forged)), shape(&unknown));
+    assert_eq!(snapshot(app), before, "look-ups write nothing");
+}
+
+/// Naming someone else's file or document in a body answers exactly like naming one that does
+/// not exist, and takes nothing in.
+#[test]
+fn foreign_ids_in_a_body_answer_like_unknown_ones() {
+    let f = Fixture::new();
+    let w = &f.w;
+    let app = f.app();
+    let unknown = || uuid::Uuid::new_v4().to_string();
+    let same = |what: &str, send: &dyn Fn(&str) -> Answer, foreign: &str, status: u16| {
+        let before = snapshot(app);
+        let theirs = send(foreign);
+        assert_eq!(theirs.status, status, "{what}: {}", theirs.text);
+        assert_eq!(shape(&theirs), shape(&send(&unknown())), "{what}");
+        assert_eq!(snapshot(app), before, "{what} wrote nothing");
+    };
+
+    // Citizen B submits with A's document or A's file.
+    let second = w.upload(&w.citizen_b, "giay chung sinh");
+    let submit_with = |component: Value| {
+        app.post(
+            "/api/v1/dossiers",
+            Some(&w.citizen_b),
+            json!({"procedure_id": w.procedure["id"], "channel": "online",
+                   "components": [component, {"component_id": w.component(1), "file_id": second}]}),
+        )
+    };
+    same(
+        "B reuses A's document",
+        &|id| submit_with(json!({"component_id": w.component(0), "document_id": id})),
+        &f.component_document,
+        404,
+    );
+    same(
+        "B submits A's file",
+        &|id| submit_with(json!({"component_id": w.component(0), "file_id": id})),
+        &f.file,
+        422,
+    );
+
+    // B supplements their own dossier with A's document or file.
+    let own = app
+        .post(
+            "/api/v1/dossiers",
+            Some(&w.citizen_b),
+            json!({"procedure_id": w.procedure["id"], "channel": "online",
+                   "components": w.components(&w.citizen_b)}),
+        )
+        .ok(201)
+        .clone();
+    let own = w.step(&w.reception, &own, json!({"action": "receive"}));
+    let own = w.step(
+        &w.reception,
+        &own,
+        json!({"action": "request_supplement", "missing_components": [w.component(0)]}),
+    );
+    let supplement = |component: Value| {
+        w.act(
+            &w.citizen_b,
+            &own,
+            json!({"action": "supplement", "components": [component]}),
+        )
+    };
+    same(
+        "B supplements with A's document",
+        &|id| supplement(json!({"component_id": w.component(0), "document_id": id})),
+        &f.component_document,
+        404,
+    );
+    same(
+        "B supplements with A's file",
+        &|id| supplement(json!({"component_id": w.component(0), "file_id": id})),
+        &f.file,
+        422,
+    );
+
+    // An official names a file they did not upload.
+    same(
+        "the desk registers a historical result with A's file",
+        &|id| {
+            app.post(
+                &format!("/api/v1/units/{}/historical-results", w.commune),
+                Some(&w.reception),
+                json!({"owner_national_id": NATIONAL_ID_A, "result_number": "1/2015/KS",
+                       "title": "Giấy khai sinh", "issued_on": "2015-06-01", "file_id": id}),
+            )
+        },
+        &f.file,
+        422,
+    );
+    let processing = f.dossier_in("processing");
+    let elsewhere = w.upload(f.token(7).unwrap(), "ket qua cua xa khac");
+    same(
+        "the specialist drafts with another unit's file",
+        &|id| {
+            w.act(
+                &w.specialist,
+                &processing,
+                json!({"action": "submit_draft", "result_file_id": id}),
+            )
+        },
+        &elsewhere,
+        422,
+    );
+}
+
 // The sweeps over an empty service.
 
 /// Every (method, path with its parameters filled in, secured) of the document.
