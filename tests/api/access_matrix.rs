@@ -20,6 +20,7 @@ use motcua::db::DbConn;
 use serde_json::{json, Value};
 
 use crate::common::{encode, multipart, Answer, TestApp};
+use crate::documents::sha256;
 use crate::dossiers::{upload, World};
 
 /// What an answer means for access.
@@ -276,11 +277,6 @@ fn json_body(value: Value) -> Option<(String, Vec<u8>)> {
 
 fn pdf(text: &str) -> Vec<u8> {
     format!("%PDF-1.4\n{text}").into_bytes()
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    hex::encode(Sha256::digest(bytes))
 }
 
 fn id_of(value: &Value) -> String {

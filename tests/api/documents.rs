@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::common::{multipart, Answer};
 use crate::dossiers::{upload, World};
 
-fn sha256(bytes: &[u8]) -> String {
+pub fn sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(bytes))
 }
