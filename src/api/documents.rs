@@ -728,8 +728,8 @@ async fn digitization_report(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Verification {
     pub code: String,
-    /// True when the content is the one issued under this code and the issuing unit's signature
-    /// holds.
+    /// True when the issuing unit's signature over the content holds (a content other than the
+    /// one issued under the code answers 404).
     pub authentic: bool,
     /// Why not, when not.
     pub reason: Option<String>,
@@ -741,9 +741,12 @@ pub struct Verification {
     pub signer_public_key: Option<String>,
 }
 
+/// Checks a content against the result issued under `code`. A content other than the one issued
+/// answers exactly like a code never issued (404): result codes are guessable, so anything else
+/// would tell whoever tries a code which results exist, when and by whom they were issued.
 fn verify(conn: &mut DbConn, code: &str, sha256: &str) -> Result<Verification, ApiError> {
     let document = store::documents::by_code(conn, code)?
-        .filter(|d| d.kind() == DocumentKind::Result)
+        .filter(|d| d.kind() == DocumentKind::Result && d.sha256 == sha256)
         .ok_or_else(|| ApiError::not_found("Result"))?;
     let key = match document.signing_key_id {
         Some(id) => store::documents::signing_key_by_id(conn, id)?,
@@ -761,13 +764,8 @@ fn verify(conn: &mut DbConn, code: &str, sha256: &str) -> Result<Verification, A
         ),
         _ => false,
     };
-    let reason = if sha256 != document.sha256 {
-        Some("the content differs from the result issued under this code".to_string())
-    } else if !signature_holds {
-        Some("the issuing unit's signature does not hold".to_string())
-    } else {
-        None
-    };
+    let reason =
+        (!signature_holds).then(|| "the issuing unit's signature does not hold".to_string());
     Ok(Verification {
         code: code.to_string(),
         authentic: reason.is_none(),
@@ -809,9 +807,9 @@ pub struct DigestQuery {
     tag = "documents",
     params(("code" = String, Path, description = "The result's code, `<dossier code>-KQ<n>`"), DigestQuery),
     responses(
-        (status = 200, description = "Whether it is authentic", body = Verification),
+        (status = 200, description = "The content is the result issued under this code: whether its signature holds", body = Verification),
         (status = 400, description = "Not a SHA-256 digest"),
-        (status = 404, description = "No result has this code"),
+        (status = 404, description = "No result with this code and this content: a content other than the one issued answers like a code never issued"),
         (status = 429, description = "Too many checks from this address"),
     )
 )]
@@ -843,8 +841,8 @@ async fn verify_digest(
     params(("code" = String, Path, description = "The result's code, `<dossier code>-KQ<n>`")),
     request_body(content = super::files::UploadForm, content_type = "multipart/form-data"),
     responses(
-        (status = 200, description = "Whether it is authentic", body = Verification),
-        (status = 404, description = "No result has this code"),
+        (status = 200, description = "The content is the result issued under this code: whether its signature holds", body = Verification),
+        (status = 404, description = "No result with this code and this content: a content other than the one issued answers like a code never issued"),
         (status = 413, description = "The file is larger than the upload limit"),
         (status = 429, description = "Too many checks from this address"),
     )
