@@ -144,6 +144,11 @@ const POLICY: &[Row] = &[
     ("POST",   "/api/v1/dossiers/{id}/actions",           "stop",              [U,  F,  H,   F,  F,  A,   H,  H,  H,   H,  H,  A,   F,  H]),
     ("POST",   "/api/v1/dossiers/{id}/actions",           "return_result",     [U,  F,  H,   A,  F,  F,   H,  H,  H,   H,  H,  F,   F,  H]),
     ("GET",    "/api/v1/feed/dossiers",                   "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   A,  A]),
+    ("GET",    "/api/v1/webhooks",                        "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  A]),
+    ("POST",   "/api/v1/webhooks",                        "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  A]),
+    ("DELETE", "/api/v1/webhooks/{id}",                   "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  A]),
+    ("GET",    "/api/v1/notifications",                   "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  A]),
+    ("POST",   "/api/v1/notifications/{id}/retry",        "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  A]),
     ("POST",   "/api/v1/imports/dossiers",                "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  A]),
     ("POST",   "/api/v1/payments/callback",               "unsigned",          [U,  U,  U,   U,  U,  U,   U,  U,  U,   U,  U,  U,   U,  U]),
     ("GET",    "/api/v1/me/documents",                    "",                  [U,  A,  A,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F]),
@@ -657,6 +662,28 @@ impl Fixture {
                     json!({"name": format!("Chính sách {n}"), "legal_basis": "NQ (thử)",
                     "valid_from": "2099-01-01", "channel": "postal", "percent": 50}),
                 ),
+                ..Probe::default()
+            },
+            ("GET", "/api/v1/webhooks" | "/api/v1/notifications", "") => Probe::default(),
+            ("POST", "/api/v1/webhooks", "") => Probe {
+                body: json_body(json!({"name": format!("Hệ thống {n}"),
+                    "url": "http://127.0.0.1:9/hook", "events": ["dossier.*"]})),
+                ..Probe::default()
+            },
+            ("DELETE", "/api/v1/webhooks/{id}", "") => {
+                let made = w.app.post(
+                    "/api/v1/webhooks",
+                    Some(&w.app.admin),
+                    json!({"name": format!("Hệ thống {n}"), "url": "http://127.0.0.1:9/hook",
+                           "events": ["dossier.receive"]}),
+                );
+                Probe {
+                    fill: Some(made.ok(201)["id"].as_str().unwrap().to_string()),
+                    ..Probe::default()
+                }
+            }
+            ("POST", "/api/v1/notifications/{id}/retry", "") => Probe {
+                fill: Some(dead_notification(&w.app)),
                 ..Probe::default()
             },
             ("GET", "/api/v1/fee-policies/{id}", "") => Probe {
@@ -1254,4 +1281,26 @@ fn a_citizen_gets_nothing_from_operations_that_are_not_theirs() {
         );
         assert_ne!(status / 100, 2, "{method} {path} as a citizen: {body}");
     }
+}
+
+/// A dead notification in the outbox, written straight to the database (making one through
+/// the service takes every retry of a failing delivery).
+fn dead_notification(app: &crate::common::TestApp) -> String {
+    use diesel::prelude::*;
+    let mut message = motcua::store::outbox::Notification::new(
+        "webhook",
+        "dossier.receive",
+        &uuid::Uuid::new_v4().to_string(),
+        None,
+        String::new(),
+        "{}".to_string(),
+        Utc::now().naive_utc(),
+    );
+    message.status = "dead".to_string();
+    let mut conn = app.pool.get().unwrap();
+    diesel::insert_into(motcua::db::schema::notifications::table)
+        .values(&message)
+        .execute(&mut *conn)
+        .unwrap();
+    message.id.to_string()
 }
