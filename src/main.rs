@@ -57,6 +57,26 @@ enum Command {
         #[command(subcommand)]
         command: ReportsCommand,
     },
+    /// The stored files.
+    Files {
+        #[command(subcommand)]
+        command: FilesCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum FilesCommand {
+    /// Check that every content a file or document names is stored (exits 1 if not), and count
+    /// the stored contents no row names (left by interrupted uploads).
+    Check {
+        /// Remove the contents no row names.
+        #[arg(long)]
+        remove_orphans: bool,
+        /// With --remove-orphans, only those older than this (an upload in flight stores its
+        /// content a moment before its row).
+        #[arg(long, default_value_t = 60)]
+        grace_minutes: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -393,8 +413,8 @@ fn run(cli: Cli) -> Result<(), String> {
             let client = motcua::bench::load::Client::new(&url);
             let o = motcua::bench::crash::run(&client, count, &run, &journal)?;
             println!(
-                "acknowledged {} submissions and {} receipts ({} found received after a crash), {} requests retried, {} read back received",
-                o.submitted, o.received, o.received_before_crash, o.retries, o.verified
+                "acknowledged {} submissions and {} receipts ({} found received after a crash), {} requests retried, {} read back received; {} uploads acknowledged, {} read back intact",
+                o.submitted, o.received, o.received_before_crash, o.retries, o.verified, o.uploaded, o.files_verified
             );
             Ok(())
         }
@@ -433,6 +453,40 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             println!("  admin                (MOTCUA_ADMIN_PASSWORD, or the one logged at the first start)");
             Ok(())
+        }
+        Command::Files {
+            command:
+                FilesCommand::Check {
+                    remove_orphans,
+                    grace_minutes,
+                },
+        } => {
+            let config = Config::load()?;
+            motcua::telemetry::init(config.log_format);
+            let pool = startup::open(&config)?;
+            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            let named =
+                motcua::store::files::named_contents(&mut conn).map_err(|e| e.to_string())?;
+            let files = startup::file_store(&config)?;
+            let grace = remove_orphans.then(|| chrono::Duration::minutes(grace_minutes.max(0)));
+            let checked = actix_web::rt::System::new()
+                .block_on(async move { files.check(&named, grace).await })
+                .map_err(|e| e.to_string())?;
+            for digest in checked.missing.iter().take(20) {
+                println!("missing: {digest}");
+            }
+            println!(
+                "{} stored objects; {} contents named by rows are missing; {} orphans, {} removed",
+                checked.stored,
+                checked.missing.len(),
+                checked.orphans,
+                checked.removed
+            );
+            if checked.missing.is_empty() {
+                Ok(())
+            } else {
+                Err("rows name contents the store does not have: see above".into())
+            }
         }
         Command::Audit {
             command: AuditCommand::Verify,

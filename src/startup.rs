@@ -95,6 +95,15 @@ impl Application {
     }
 }
 
+/// The configured file store: the S3 bucket, or the data folder.
+pub fn file_store(config: &Config) -> Result<FileStore, String> {
+    match &config.s3 {
+        Some(s3) => FileStore::s3(s3),
+        None => FileStore::local(&config.data_dir)
+            .map_err(|e| format!("cannot open the file store: {e}")),
+    }
+}
+
 /// Opens the database and migrates it, then makes sure an administrator exists and the token
 /// secret is known.
 pub fn prepare(config: Config) -> Result<AppState, String> {
@@ -121,11 +130,7 @@ pub fn prepare(config: Config) -> Result<AppState, String> {
         tokens = tokens.with_provider(provider)?;
     }
     bootstrap_admin(&pool, config.admin_password.clone())?;
-    let files = match &config.s3 {
-        Some(s3) => FileStore::s3(s3)?,
-        None => FileStore::local(&config.data_dir)
-            .map_err(|e| format!("cannot open the file store: {e}"))?,
-    };
+    let files = file_store(&config)?;
     tracing::info!(storage = files.kind(), "file storage");
     Ok(AppState {
         pool,

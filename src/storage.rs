@@ -134,6 +134,129 @@ impl FileStore {
     }
 }
 
+/// An object of the store: a content named by its digest, or (`sha256` none) a temporary file
+/// an interrupted upload left in the local store's `tmp/`.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub sha256: Option<String>,
+    /// Its place in the store, for [`FileStore::remove_stored`].
+    pub path: String,
+    pub modified: chrono::DateTime<chrono::Utc>,
+}
+
+impl FileStore {
+    /// Every object of the store.
+    pub async fn list(&self) -> Result<Vec<Stored>, StorageError> {
+        match self {
+            FileStore::Local(root) => {
+                let root = root.clone();
+                Ok(actix_web::web::block(move || list_local(&root)).await??)
+            }
+            FileStore::ObjectStore(store) => {
+                use futures_util::TryStreamExt;
+                let objects: Vec<object_store::ObjectMeta> = store.list(None).try_collect().await?;
+                Ok(objects
+                    .into_iter()
+                    .map(|o| {
+                        let path = o.location.to_string();
+                        Stored {
+                            sha256: path.rsplit('/').next().map(str::to_string),
+                            path,
+                            modified: o.last_modified,
+                        }
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Removes an object [`FileStore::list`] gave.
+    pub async fn remove_stored(&self, stored: &Stored) -> Result<(), StorageError> {
+        match (self, &stored.sha256) {
+            (FileStore::Local(root), None) => {
+                let path = root.join(&stored.path);
+                Ok(actix_web::web::block(move || fs::remove_file(path)).await??)
+            }
+            (_, Some(sha256)) => self.remove(sha256).await,
+            (FileStore::ObjectStore(store), None) => {
+                Ok(store.delete(&stored.path.as_str().into()).await?)
+            }
+        }
+    }
+}
+
+/// What [`FileStore::check`] found.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Objects in the store.
+    pub stored: usize,
+    /// Contents rows name that the store does not have.
+    pub missing: Vec<String>,
+    /// Objects no row names (interrupted uploads), and how many of them were removed.
+    pub orphans: usize,
+    pub removed: usize,
+}
+
+impl FileStore {
+    /// Compares the store with the contents rows name (`named`): every named content must be
+    /// there; objects no row names are orphans, removed when older than `remove_older_than`
+    /// (an upload writes its content before its row, so a young orphan may be one in flight).
+    pub async fn check(
+        &self,
+        named: &std::collections::HashSet<String>,
+        remove_older_than: Option<chrono::Duration>,
+    ) -> Result<Checked, StorageError> {
+        let stored = self.list().await?;
+        let present: std::collections::HashSet<&str> =
+            stored.iter().filter_map(|s| s.sha256.as_deref()).collect();
+        let mut missing: Vec<String> = named
+            .iter()
+            .filter(|n| !present.contains(n.as_str()))
+            .cloned()
+            .collect();
+        missing.sort();
+        let mut out = Checked {
+            stored: stored.len(),
+            missing,
+            ..Checked::default()
+        };
+        let now = chrono::Utc::now();
+        for object in &stored {
+            if object.sha256.as_ref().is_some_and(|d| named.contains(d)) {
+                continue;
+            }
+            out.orphans += 1;
+            if remove_older_than.is_some_and(|age| now - object.modified >= age) {
+                self.remove_stored(object).await?;
+                out.removed += 1;
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn list_local(root: &Path) -> io::Result<Vec<Stored>> {
+    let mut out = Vec::new();
+    for dir in fs::read_dir(root)? {
+        let dir = dir?;
+        if !dir.file_type()?.is_dir() {
+            continue;
+        }
+        let folder = dir.file_name().to_string_lossy().into_owned();
+        for entry in fs::read_dir(dir.path())? {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let modified: chrono::DateTime<chrono::Utc> = entry.metadata()?.modified()?.into();
+            out.push(Stored {
+                sha256: (folder != "tmp").then(|| name.clone()),
+                path: format!("{folder}/{name}"),
+                modified,
+            });
+        }
+    }
+    Ok(out)
+}
+
 fn put_local(root: &Path, sha256: &str, bytes: &[u8]) -> io::Result<bool> {
     let path = root.join(key(sha256));
     if path.exists() {

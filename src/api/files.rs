@@ -173,28 +173,19 @@ async fn upload(
         file_name,
         created_at: db::now(),
     };
-    // The content first, then its row; if the row cannot be written, a content this upload
-    // created and no row names is removed again.
-    let created = state
+    // The content first, then its row: a row never names a missing content. A content left
+    // without a row (the row could not be written, the process died in between) is removed by
+    // `motcua files check --remove-orphans`, never here: another upload of the same content may
+    // be about to name it.
+    state
         .files
         .put(&file.sha256, bytes)
         .await
         .map_err(ApiError::internal)?;
     let row = file.clone();
-    let inserted = state
+    state
         .db(move |conn| Ok(store::files::insert(conn, &row)?))
-        .await;
-    if let Err(e) = inserted {
-        let sha256 = file.sha256.clone();
-        let unnamed = state
-            .db(move |conn| Ok(store::files::count_by_digest(conn, &sha256)? == 0))
-            .await
-            .unwrap_or(false);
-        if created && unnamed {
-            let _ = state.files.remove(&file.sha256).await;
-        }
-        return Err(e);
-    }
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,

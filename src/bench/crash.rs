@@ -4,7 +4,10 @@
 //! that gets no answer (the connection dropped, 5xx) is retried with the same key until the
 //! service answers. A receipt retried after a crash may find the dossier received already (409
 //! or 412): it counts if the dossier is received. Every acknowledged dossier and receipt is
-//! written to a journal (dossier id per line), then read back over the API at the end.
+//! written to a journal (dossier id per line), then read back over the API at the end. Before
+//! each submission the citizen uploads a file of its own content (an upload has no
+//! idempotency key: one retried after a crash may leave a content without a row, which
+//! `motcua files check` counts); every acknowledged file is downloaded at the end and compared.
 
 use std::io::Write;
 use std::path::Path;
@@ -25,6 +28,9 @@ pub struct Outcome {
     pub received_before_crash: usize,
     /// Acknowledged dossiers read back over the API, received.
     pub verified: usize,
+    /// Files uploaded and acknowledged; of them, downloaded back with their content intact.
+    pub uploaded: usize,
+    pub files_verified: usize,
 }
 
 /// Sends `request` until the service answers something other than a 5xx, for at most two
@@ -83,7 +89,16 @@ pub fn run(client: &Client, count: usize, run: &str, journal: &Path) -> Result<O
     let mut journal = std::fs::File::create(journal).map_err(|e| e.to_string())?;
     let mut out = Outcome::default();
     let mut acknowledged: Vec<String> = Vec::new();
+    let mut files: Vec<(String, String)> = Vec::new();
     for i in 0..count {
+        let content = format!("%PDF-1.4\ncrash test {run} {i}\n");
+        let upload = load::upload(&citizen, "scan.pdf", content.as_bytes());
+        let (status, _, file) = until_answered(client, &upload, &mut out.retries)?;
+        if status != 201 {
+            return Err(format!("upload {i}: {status} {file}"));
+        }
+        out.uploaded += 1;
+        files.push((file["id"].as_str().unwrap_or_default().to_string(), content));
         let submit = load::post(
             "/dossiers".into(),
             &citizen,
@@ -132,6 +147,27 @@ pub fn run(client: &Client, count: usize, run: &str, journal: &Path) -> Result<O
             ));
         }
         out.verified += 1;
+    }
+    for (id, content) in &files {
+        let read = load::get(format!("/files/{id}/content"), &citizen);
+        let mut tries = 0;
+        let body = loop {
+            match client.send(&read) {
+                Ok((200, _, body)) => break body,
+                Ok((status, _, _)) if status < 500 => {
+                    return Err(format!("acknowledged file {id} reads {status}"))
+                }
+                _ if tries > 1200 => return Err(format!("file {id}: no answer")),
+                _ => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        };
+        if body != content.as_bytes() {
+            return Err(format!("acknowledged file {id} has another content"));
+        }
+        out.files_verified += 1;
     }
     Ok(out)
 }

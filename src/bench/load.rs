@@ -106,6 +106,8 @@ pub struct Request {
     body: Option<Vec<u8>>,
     if_match: Option<String>,
     idempotency_key: Option<String>,
+    /// The body's type: JSON unless set.
+    content_type: Option<String>,
 }
 
 impl Request {
@@ -188,11 +190,13 @@ impl Client {
         let url = format!("{}/api/v1{}", self.base, request.path);
         let auth = format!("Bearer {}", request.token);
         let response = if request.post {
-            let mut builder = self
-                .agent
-                .post(&url)
-                .header("Authorization", &auth)
-                .header("Content-Type", "application/json");
+            let mut builder = self.agent.post(&url).header("Authorization", &auth).header(
+                "Content-Type",
+                request
+                    .content_type
+                    .as_deref()
+                    .unwrap_or("application/json"),
+            );
             if let Some(version) = &request.if_match {
                 builder = builder.header("If-Match", version);
             }
@@ -258,6 +262,7 @@ pub(crate) fn get(path: String, token: &Arc<str>) -> Request {
         body: None,
         if_match: None,
         idempotency_key: None,
+        content_type: None,
     }
 }
 
@@ -274,6 +279,27 @@ pub(crate) fn post(
         body: Some(body.to_string().into_bytes()),
         if_match,
         idempotency_key: None,
+        content_type: None,
+    }
+}
+
+/// `POST /files` of `bytes` as the multipart field `file`.
+pub(crate) fn upload(token: &Arc<str>, name: &str, bytes: &[u8]) -> Request {
+    let boundary = "motcua-bench-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    Request {
+        post: true,
+        path: "/files".to_string(),
+        token: token.clone(),
+        body: Some(body),
+        if_match: None,
+        idempotency_key: None,
+        content_type: Some(format!("multipart/form-data; boundary={boundary}")),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use crate::db::schema::{dossier_components, files};
+use crate::db::schema::{documents, dossier_components, files};
 use crate::db::DbConn;
 use crate::id::Id;
 
@@ -42,18 +42,27 @@ pub fn owned(conn: &mut DbConn, owner: Id, ids: &[Id]) -> QueryResult<Vec<File>>
         .load(conn)
 }
 
-/// How many rows name this content (a stored content is removed only when none does).
-pub fn count_by_digest(conn: &mut DbConn, sha256: &str) -> QueryResult<i64> {
-    files::table
-        .filter(files::sha256.eq(sha256))
-        .count()
-        .get_result(conn)
-}
-
 /// Whether the file is attached to a dossier the caller may see (checked by the caller).
 pub fn dossiers_using(conn: &mut DbConn, file: Id) -> QueryResult<Vec<Id>> {
     dossier_components::table
         .filter(dossier_components::file_id.eq(file))
         .select(dossier_components::dossier_id)
         .load(conn)
+}
+
+/// Every content a row names: the files' and the documents' digests.
+pub fn named_contents(conn: &mut DbConn) -> QueryResult<std::collections::HashSet<String>> {
+    let mut named: std::collections::HashSet<String> = files::table
+        .select(files::sha256)
+        .distinct()
+        .load::<String>(conn)?
+        .into_iter()
+        .collect();
+    named.extend(
+        documents::table
+            .select(documents::sha256)
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    Ok(named)
 }

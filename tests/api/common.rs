@@ -144,7 +144,11 @@ impl TestApp {
     /// Runs the `motcua` command on this app's database (with a data folder of its own):
     /// whether it succeeded, and what it printed (standard output, then standard error).
     pub fn command(&self, args: &[&str]) -> (bool, String) {
-        let data = self.dir.path().join("command");
+        self.command_with_data(&self.dir.path().join("command"), args)
+    }
+
+    /// [`TestApp::command`] with `data` as its data folder (the app's own, to see its files).
+    pub fn command_with_data(&self, data: &std::path::Path, args: &[&str]) -> (bool, String) {
         let config = self.dir.path().join("command.toml");
         std::fs::write(
             &config,

@@ -47,11 +47,20 @@ fn files_live_in_an_s3_bucket_when_configured() {
         access_key_id: Some("test".to_string()),
         secret_access_key: Some("test".to_string()),
     };
-    let (stored, keys) = actix_web::rt::System::new().block_on(async {
+    let named = {
+        let mut conn = w.app.pool.get().unwrap();
+        motcua::store::files::named_contents(&mut conn).unwrap()
+    };
+    let (stored, keys, checked) = actix_web::rt::System::new().block_on(async {
         use futures_util::StreamExt;
         use object_store::ObjectStore;
         let store = motcua::storage::FileStore::s3(&config).unwrap();
         let stored = store.read(sha).await.unwrap();
+        // `motcua files check` lists the bucket: the one content, named, no orphan.
+        let checked = store
+            .check(&named, Some(chrono::Duration::zero()))
+            .await
+            .unwrap();
         let bucket = object_store::aws::AmazonS3Builder::new()
             .with_bucket_name(&config.bucket)
             .with_region("us-east-1")
@@ -66,9 +75,13 @@ fn files_live_in_an_s3_bucket_when_configured() {
             .map(|meta| meta.unwrap().location.to_string())
             .collect()
             .await;
-        (stored, keys)
+        (stored, keys, checked)
     });
     assert_eq!(stored, bytes);
+    assert_eq!(
+        (checked.stored, checked.missing.len(), checked.orphans),
+        (1, 0, 0)
+    );
     assert_eq!(keys, [format!("{}/{sha}", &sha[..2])]);
     let local = w.app.data_dir().join("files");
     let stored_locally = std::fs::read_dir(&local)
@@ -107,4 +120,58 @@ fn files_live_in_an_s3_bucket_when_configured() {
         Some(&w.citizen),
     );
     assert_eq!(content.status, 200);
+}
+
+#[test]
+fn files_check_finds_missing_contents_and_removes_orphans() {
+    let w = World::new();
+    let file = w.upload(&w.citizen, "to khai");
+    let data = w.app.data_dir().to_path_buf();
+    let check = |args: &[&str]| {
+        let mut all = vec!["files", "check"];
+        all.extend_from_slice(args);
+        w.app.command_with_data(&data, &all)
+    };
+    let (ok, out) = check(&[]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(
+            "1 stored objects; 0 contents named by rows are missing; 0 orphans, 0 removed"
+        ),
+        "{out}"
+    );
+
+    // What an interrupted upload leaves: a content no row names, and a temporary file.
+    let orphan = "ab".repeat(32);
+    std::fs::create_dir_all(data.join("files/ab")).unwrap();
+    std::fs::write(data.join(format!("files/ab/{orphan}")), b"%PDF-1.4 orphan").unwrap();
+    std::fs::write(data.join("files/tmp/cd.partial"), b"%PDF-1.4 half").unwrap();
+    let (ok, out) = check(&["--remove-orphans"]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(
+            "3 stored objects; 0 contents named by rows are missing; 2 orphans, 0 removed"
+        ),
+        "young orphans stay: {out}"
+    );
+    let (ok, out) = check(&["--remove-orphans", "--grace-minutes", "0"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("2 orphans, 2 removed"), "{out}");
+    assert!(!data.join(format!("files/ab/{orphan}")).exists());
+    assert!(!data.join("files/tmp/cd.partial").exists());
+
+    // A row whose content is gone is an error, and named.
+    let row = w
+        .app
+        .get(&format!("/api/v1/files/{file}/content"), Some(&w.citizen));
+    assert_eq!(row.status, 200);
+    let digest = motcua::storage::digest(b"%PDF-1.4\nto khai");
+    std::fs::remove_file(data.join(format!("files/{}/{digest}", &digest[..2]))).unwrap();
+    let (ok, out) = check(&[]);
+    assert!(!ok, "{out}");
+    assert!(out.contains(&format!("missing: {digest}")), "{out}");
+    assert!(
+        out.contains("1 contents named by rows are missing"),
+        "{out}"
+    );
 }
