@@ -282,6 +282,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 units,
                 years,
                 seed,
+                province: None,
+                holidays: Vec::new(),
             };
             let s = motcua::bench::seed::seed(&pool, &config, &options)?;
             println!(
