@@ -53,6 +53,9 @@ impl Page {
         assert!(!text.contains("<script"), "{text}");
         assert!(!text.contains("src=") && !text.contains("url("), "{text}");
         assert!(!text.contains("http://") && !text.contains("https://"));
+        // Styles only in the stylesheet its nonce allows (the policy refuses style attributes).
+        assert!(!text.contains(" style="), "{text}");
+        assert_eq!(text.matches("<style nonce=").count(), 1);
         text
     }
 }
