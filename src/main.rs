@@ -302,6 +302,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 units,
                 years,
                 seed,
+                province: None,
+                holidays: Vec::new(),
             };
             let s = motcua::bench::seed::seed(&pool, &config, &options)?;
             println!(
@@ -447,7 +449,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 "loaded a demo province: {} units, {} procedures, {} accounts, {} dossiers",
                 s.units, s.procedures, s.accounts, s.dossiers
             );
-            println!("sign in (POST /api/v1/auth/login) as:");
+            println!("sign in (POST /api/v1/auth/login, or the form at /dashboard) as:");
             for line in motcua::bench::demo::credentials() {
                 println!("  {line}");
             }

@@ -2,12 +2,15 @@
 //! documented as a problem document; the committed copy is `openapi/openapi.json`.
 
 use actix_web::App;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
 use crate::error::{FieldError, Problem, PROBLEM_JSON};
+
+/// The media type of the dashboard's pages.
+const HTML: &str = "text/html";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -33,6 +36,7 @@ use crate::error::{FieldError, Problem, PROBLEM_JSON};
         (name = "notifications", description = "Webhook subscriptions and the notification outbox (e-mail, SMS, webhooks)"),
         (name = "public", description = "What anyone may look up"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "dashboard", description = "The supervisors' dashboard: server-rendered HTML pages (text/html, errors included) and the login form that sets their session cookie"),
     )
 )]
 struct ApiDoc;
@@ -50,6 +54,14 @@ impl Modify for BearerAuth {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "dashboard_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::api::dashboard::COOKIE,
+                "The dashboard's session: an access token set by POST /dashboard/login, sent by \
+                 the browser to /dashboard only",
+            ))),
         );
     }
 }
@@ -97,11 +109,21 @@ pub fn document_json() -> String {
 
 /// Gives every 4xx and 5xx response the problem document as its body, every operation the 500
 /// and 503 answers any request may get, every operation with a body the answers to a bad body
-/// (400, 413, 415, 422), and every signed-in operation the 429 of the per-account limit.
+/// (400, 413, 415, 422), and every signed-in operation the 429 of the per-account limit. The
+/// dashboard's operations (tag `dashboard`) answer their errors with HTML pages, and document
+/// those of their body themselves.
 fn document_errors(document: &mut Document) {
     let problem = || {
         ContentBuilder::new()
             .schema(Some(Ref::from_schema_name("Problem")))
+            .build()
+    };
+    let page = || {
+        ContentBuilder::new()
+            .schema(Some(
+                utoipa::openapi::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String),
+            ))
             .build()
     };
     for item in document.paths.paths.values_mut() {
@@ -113,7 +135,11 @@ fn document_errors(document: &mut Document) {
             &mut item.patch,
         ];
         for operation in operations.into_iter().flatten() {
-            let has_body = operation.request_body.is_some();
+            let is_html = operation
+                .tags
+                .as_ref()
+                .is_some_and(|tags| tags.iter().any(|t| t == "dashboard"));
+            let has_body = operation.request_body.is_some() && !is_html;
             let responses = &mut operation.responses.responses;
             let body_errors = [
                 ("400", "The body is not well-formed"),
@@ -155,9 +181,12 @@ fn document_errors(document: &mut Document) {
                     continue;
                 }
                 if let utoipa::openapi::RefOr::T(response) = response {
-                    response
-                        .content
-                        .insert(PROBLEM_JSON.to_string(), problem().into());
+                    let (media, content) = if is_html {
+                        (HTML, page())
+                    } else {
+                        (PROBLEM_JSON, problem())
+                    };
+                    response.content.insert(media.to_string(), content.into());
                 }
             }
         }

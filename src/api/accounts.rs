@@ -104,7 +104,24 @@ async fn login(
     body: ValidJson<LoginRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let LoginRequest { username, password } = body.0;
-    let client = super::extract::client_address(&req, &state.config);
+    let account = authenticate(&state, &req, username, password).await?;
+    Ok(web::Json(TokenResponse {
+        access_token: state.tokens.issue(account.id),
+        token_type: "Bearer".to_string(),
+        expires_in: state.tokens.ttl_seconds(),
+    }))
+}
+
+/// The log-in check of every way in (`POST /auth/login`, the dashboard's form): the rate limits
+/// per client address and per username (429), then the password (401, alike for an unknown
+/// username, which is checked against a dummy hash), then a disabled account (401).
+pub async fn authenticate(
+    state: &AppState,
+    req: &HttpRequest,
+    username: String,
+    password: String,
+) -> Result<Account, ApiError> {
+    let client = super::extract::client_address(req, &state.config);
     let limited = state
         .logins_from
         .check(&client)
@@ -138,11 +155,7 @@ async fn login(
             "This account is disabled.",
         ));
     }
-    Ok(web::Json(TokenResponse {
-        access_token: state.tokens.issue(account.id),
-        token_type: "Bearer".to_string(),
-        expires_in: state.tokens.ttl_seconds(),
-    }))
+    Ok(account)
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

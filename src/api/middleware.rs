@@ -1,6 +1,7 @@
 //! Response middleware: every response carries `X-Request-Id`, and every error response is a
 //! problem document (RFC 9457) carrying the same request id, including the errors that actix
-//! itself produces (unknown routes and the like).
+//! itself produces (unknown routes and the like) — but for the HTML pages of `/dashboard`,
+//! whose errors are pages too.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -27,6 +28,14 @@ pub async fn problem_details(
     }
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
+        return Ok(res);
+    }
+    // An HTML page (the dashboard's) renders its own errors.
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_html {
         return Ok(res);
     }
     let is_problem = res

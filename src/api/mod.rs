@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod actions;
 pub mod calendar;
+pub mod dashboard;
 pub mod documents;
 pub mod dossiers;
 pub mod export;
@@ -28,6 +29,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.configure(health::configure)
         .configure(metrics::configure)
+        .configure(dashboard::configure)
         .service(
             scope::scope("/api/v1")
                 .configure(accounts::configure)

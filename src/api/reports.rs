@@ -225,21 +225,62 @@ pub struct FieldReport {
 
 /// Validates the period.
 fn period(q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
-    if q.to < q.from {
+    check_period(q.from, q.to)
+}
+
+/// A report's period, `from` to `to` included: 422 when it ends before it starts or covers more
+/// than [`MAX_PERIOD_DAYS`].
+pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    let q = (from, to);
+    if q.1 < q.0 {
         return Err(ApiError::invalid_field(
             "to",
             "before_from",
             "the period ends before it starts",
         ));
     }
-    if (q.to - q.from).num_days() >= MAX_PERIOD_DAYS {
+    if (q.1 - q.0).num_days() >= MAX_PERIOD_DAYS {
         return Err(ApiError::invalid_field(
             "to",
             "period_too_long",
             format!("a report covers at most {MAX_PERIOD_DAYS} days"),
         ));
     }
-    Ok((q.from, q.to))
+    Ok(q)
+}
+
+/// What a report covers and who asks: the caller, the unit (by default every unit for
+/// supervisors and administrators, the caller's own unit for others), whether its subtree too,
+/// and the (checked) period. The report endpoints and `/dashboard` compute from it alike.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    pub who: Principal,
+    pub unit: Option<Id>,
+    pub subtree: bool,
+    pub dates: (NaiveDate, NaiveDate),
+    pub tz: chrono_tz::Tz,
+    /// The most units a report lists.
+    pub unit_limit: i64,
+}
+
+impl Scope {
+    /// The scope of a request by `who`; 422 for a bad period.
+    pub fn new(
+        state: &AppState,
+        who: Principal,
+        unit: Option<Id>,
+        subtree: bool,
+        (from, to): (NaiveDate, NaiveDate),
+    ) -> Result<Scope, ApiError> {
+        Ok(Scope {
+            who,
+            unit,
+            subtree,
+            dates: check_period(from, to)?,
+            tz: state.config.time_zone,
+            unit_limit: unit_limit(state),
+        })
+    }
 }
 
 /// The units a report covers, once the caller is allowed to read them: the filter on the
@@ -354,31 +395,10 @@ async fn unit_report(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
-    let dates = period(&q)?;
-    let (tz, limit) = (state.config.time_zone, unit_limit(&state));
+    let scope = Scope::new(&state, who, q.unit, q.subtree, (q.from, q.to))?;
+    let dates = scope.dates;
     let report = state
-        .report(move |conn| {
-            let (filter, units) = coverage(conn, &who, q.unit, q.subtree, limit)?;
-            let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, dates, tz)?;
-            let rows = units
-                .into_iter()
-                .map(|u| UnitRow {
-                    figures: Figures::of(&counts.get(&u.id).copied().unwrap_or_default()),
-                    unit_id: u.id,
-                    unit_code: u.code,
-                    unit_name: u.name,
-                })
-                .collect();
-            Ok(UnitReport {
-                period: Period {
-                    from: dates.0,
-                    to: dates.1,
-                    judged_at,
-                },
-                rows,
-                total: Figures::of(&counts.values().sum()),
-            })
-        })
+        .report(move |conn| compute_units(conn, &scope))
         .await?;
     export::respond(
         format,
@@ -390,6 +410,36 @@ async fn unit_report(
         },
         || unit_table(&report, lang),
     )
+}
+
+/// The periodic report per unit of `scope`: a row per unit (its own dossiers) and the total.
+pub fn compute_units(conn: &mut DbConn, scope: &Scope) -> Result<UnitReport, ApiError> {
+    let (filter, units) = coverage(
+        conn,
+        &scope.who,
+        scope.unit,
+        scope.subtree,
+        scope.unit_limit,
+    )?;
+    let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, scope.dates, scope.tz)?;
+    let rows = units
+        .into_iter()
+        .map(|u| UnitRow {
+            figures: Figures::of(&counts.get(&u.id).copied().unwrap_or_default()),
+            unit_id: u.id,
+            unit_code: u.code,
+            unit_name: u.name,
+        })
+        .collect();
+    Ok(UnitReport {
+        period: Period {
+            from: scope.dates.0,
+            to: scope.dates.1,
+            judged_at,
+        },
+        rows,
+        total: Figures::of(&counts.values().sum()),
+    })
 }
 
 /// Counts per procedure code, with each code's latest procedure version for its labels.
@@ -648,6 +698,47 @@ pub struct Series {
     pub points: Vec<SeriesPoint>,
 }
 
+/// One month of a monthly series (clipped to the period) with all its figures.
+#[derive(Debug)]
+pub struct Month {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub figures: Figures,
+}
+
+/// The figures of every month of `scope`'s period, each month (clipped to the period) reported
+/// on its own over all of `scope`'s units.
+pub fn compute_months(conn: &mut DbConn, scope: &Scope) -> Result<Vec<Month>, ApiError> {
+    let (filter, _) = coverage(
+        conn,
+        &scope.who,
+        scope.unit,
+        scope.subtree,
+        scope.unit_limit,
+    )?;
+    let (first, last) = scope.dates;
+    let mut months = Vec::new();
+    let mut start = first;
+    while start <= last {
+        let next_month = start
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+            .unwrap_or(NaiveDate::MAX);
+        let end = next_month.pred_opt().unwrap_or(next_month).min(last);
+        let (counts, _) = counts_by(conn, Grouping::Unit, &filter, (start, end), scope.tz)?;
+        months.push(Month {
+            month: start.format("%Y-%m").to_string(),
+            from: start,
+            to: end,
+            figures: Figures::of(&counts.values().sum()),
+        });
+        start = next_month;
+    }
+    Ok(months)
+}
+
 /// A monthly series of one metric, each month (clipped to the period) reported on its own.
 #[utoipa::path(
     tag = "reports",
@@ -682,36 +773,19 @@ async fn series(
             format!("the metric must be one of {}", SERIES_METRICS.join(", ")),
         ));
     }
-    let dates = period(&PeriodQuery {
-        from: q.from,
-        to: q.to,
-        unit: q.unit,
-        subtree: q.subtree,
-        format: None,
-        lang: None,
-    })?;
-    let (tz, limit) = (state.config.time_zone, unit_limit(&state));
+    let scope = Scope::new(&state, who, q.unit, q.subtree, (q.from, q.to))?;
+    let dates = scope.dates;
     let result = state
         .report(move |conn| {
-            let (filter, _) = coverage(conn, &who, q.unit, q.subtree, limit)?;
-            let mut points = Vec::new();
-            let mut start = dates.0;
-            while start <= dates.1 {
-                let next_month = start
-                    .with_day(1)
-                    .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
-                    .unwrap_or(NaiveDate::MAX);
-                let end = next_month.pred_opt().unwrap_or(next_month).min(dates.1);
-                let (counts, _) = counts_by(conn, Grouping::Unit, &filter, (start, end), tz)?;
-                let figures = Figures::of(&counts.values().sum());
-                points.push(SeriesPoint {
-                    month: start.format("%Y-%m").to_string(),
-                    from: start,
-                    to: end,
-                    value: metric(&figures, &q.metric),
-                });
-                start = next_month;
-            }
+            let points = compute_months(conn, &scope)?
+                .into_iter()
+                .map(|m| SeriesPoint {
+                    value: metric(&m.figures, &q.metric),
+                    month: m.month,
+                    from: m.from,
+                    to: m.to,
+                })
+                .collect();
             Ok(Series {
                 metric: q.metric,
                 points,
@@ -775,6 +849,62 @@ pub struct IndicatorReport {
     pub max: f64,
 }
 
+/// The Decision 766 indicators of `scope`'s units together.
+pub fn compute_indicators(conn: &mut DbConn, scope: &Scope) -> Result<IndicatorReport, ApiError> {
+    let (filter, _) = coverage(
+        conn,
+        &scope.who,
+        scope.unit,
+        scope.subtree,
+        scope.unit_limit,
+    )?;
+    let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, scope.dates, scope.tz)?;
+    let total: Counts = counts.values().sum();
+    let list = indicators::indicators(&total);
+    let groups = indicators::group_totals(&list)
+        .into_iter()
+        .map(|(group, score, max)| GroupScore {
+            group: group.key().to_string(),
+            name: group.name().to_string(),
+            name_vi: group.name_vi().to_string(),
+            score,
+            max,
+            decision_max: group.max_points(),
+        })
+        .collect();
+    let (score, max) = indicators::total_score(&list);
+    Ok(IndicatorReport {
+        period: Period {
+            from: scope.dates.0,
+            to: scope.dates.1,
+            judged_at,
+        },
+        unit_id: match filter {
+            UnitFilter::All => None,
+            _ => scope.unit.or(scope.who.unit_id),
+        },
+        indicators: list
+            .iter()
+            .map(|i| IndicatorView {
+                key: i.key.to_string(),
+                title: i.title().to_string(),
+                title_vi: i.title_vi().to_string(),
+                group: i.group.key().to_string(),
+                numerator: i.numerator,
+                denominator: i.denominator,
+                rate: i.rate,
+                threshold: i.threshold,
+                max_points: i.max_points,
+                score: i.score,
+                applicable: i.is_applicable(),
+            })
+            .collect(),
+        groups,
+        score,
+        max,
+    })
+}
+
 /// The Decision 766/QĐ-TTg indicators of a unit (with `subtree`, of it and every unit below).
 #[utoipa::path(
     tag = "reports",
@@ -802,57 +932,10 @@ async fn indicator_report(
 ) -> Result<HttpResponse, ApiError> {
     let q = query.into_inner();
     let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
-    let dates = period(&q)?;
-    let (tz, limit) = (state.config.time_zone, unit_limit(&state));
+    let scope = Scope::new(&state, who, q.unit, q.subtree, (q.from, q.to))?;
+    let dates = scope.dates;
     let report = state
-        .report(move |conn| {
-            let (filter, _) = coverage(conn, &who, q.unit, q.subtree, limit)?;
-            let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, dates, tz)?;
-            let total: Counts = counts.values().sum();
-            let list = indicators::indicators(&total);
-            let groups = indicators::group_totals(&list)
-                .into_iter()
-                .map(|(group, score, max)| GroupScore {
-                    group: group.key().to_string(),
-                    name: group.name().to_string(),
-                    name_vi: group.name_vi().to_string(),
-                    score,
-                    max,
-                    decision_max: group.max_points(),
-                })
-                .collect();
-            let (score, max) = indicators::total_score(&list);
-            Ok(IndicatorReport {
-                period: Period {
-                    from: dates.0,
-                    to: dates.1,
-                    judged_at,
-                },
-                unit_id: match filter {
-                    UnitFilter::All => None,
-                    _ => q.unit.or(who.unit_id),
-                },
-                indicators: list
-                    .iter()
-                    .map(|i| IndicatorView {
-                        key: i.key.to_string(),
-                        title: i.title().to_string(),
-                        title_vi: i.title_vi().to_string(),
-                        group: i.group.key().to_string(),
-                        numerator: i.numerator,
-                        denominator: i.denominator,
-                        rate: i.rate,
-                        threshold: i.threshold,
-                        max_points: i.max_points,
-                        score: i.score,
-                        applicable: i.is_applicable(),
-                    })
-                    .collect(),
-                groups,
-                score,
-                max,
-            })
-        })
+        .report(move |conn| compute_indicators(conn, &scope))
         .await?;
     export::respond(
         format,

@@ -133,16 +133,24 @@ fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
             .map(str::trim)
             .ok_or_else(invalid_token)?,
     };
-    let subject = state.tokens.verify(token).ok_or_else(invalid_token)?;
-    if let jwt::Subject::Account(id) = &subject {
-        if let Err(wait) = state.per_account.check(&id.to_string()) {
-            return Err(ApiError::too_many_requests(
-                wait,
-                "Too many requests from this account; wait a moment.",
-            ));
+    Caller::of_token(state, token)
+}
+
+impl Caller {
+    /// The caller of an access token however it came (a bearer header, the dashboard's
+    /// cookie): 401 for a bad or expired token, 429 past the account's rate limit.
+    pub fn of_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+        let subject = state.tokens.verify(token).ok_or_else(invalid_token)?;
+        if let jwt::Subject::Account(id) = &subject {
+            if let Err(wait) = state.per_account.check(&id.to_string()) {
+                return Err(ApiError::too_many_requests(
+                    wait,
+                    "Too many requests from this account; wait a moment.",
+                ));
+            }
         }
+        Ok(Caller(subject))
     }
-    Ok(Caller(subject))
 }
 
 impl FromRequest for Principal {

@@ -1,6 +1,7 @@
 //! `motcua bench seed`: fills an empty database with a realistic population, fast — a unit tree
-//! (provinces, districts, communes), procedures with Vietnamese names and their processing times
-//! and fees, citizens and officials, and dossiers over the last years on every channel (about
+//! (numbered provinces, districts, communes, or the named province of `motcua seed demo`),
+//! procedures with Vietnamese names and their processing times and fees ([`super::catalogue`]),
+//! citizens and officials, and dossiers over the last years on every channel (about
 //! 56% online) in every state, with their histories, frozen fees, online payments, electronic
 //! results and ratings, and the report aggregates that they add up to.
 //!
@@ -18,14 +19,16 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::catalogue::{Applied, Entry, BENCH_PROCEDURES, CATALOGUE};
 use crate::config::Config;
 use crate::db::schema::{
     accounts, documents, dossier_code_counters, dossier_events, dossier_fees, dossier_payments,
-    dossier_ratings, dossiers, procedure_fees, procedure_units, procedures, units,
+    dossier_ratings, dossiers, procedure_components, procedure_fees, procedure_units, procedures,
+    units,
 };
 use crate::db::{self, DbConn, Pool};
 use crate::domain::accounts::Role;
-use crate::domain::calendar::{TimeUnit, WorkingCalendar};
+use crate::domain::calendar::{SpecialDay, TimeUnit, WorkingCalendar};
 use crate::domain::deadline;
 use crate::domain::lifecycle::{Channel, Status};
 use crate::domain::rating::Satisfaction;
@@ -35,7 +38,7 @@ use crate::store::accounts::Account;
 use crate::store::documents::Document;
 use crate::store::dossiers::{Dossier, Event, Rating};
 use crate::store::fees::{DossierFee, Payment};
-use crate::store::procedures::{Fee, Procedure, ProcedureUnit};
+use crate::store::procedures::{Component, Fee, Procedure, ProcedureUnit};
 use crate::store::reports::{self, Buckets};
 use crate::store::units::Unit;
 
@@ -47,10 +50,52 @@ pub const PASSWORD: &str = "Bench-2026!";
 #[derive(Debug, Clone)]
 pub struct Options {
     pub dossiers: u64,
+    /// The size of the numbered tree (provinces of a hundred units); ignored with `province`.
     pub units: u64,
     pub years: u32,
     /// The random generator's seed: the same options give the same population.
     pub seed: u64,
+    /// A named province instead of numbered ones: the whole catalogue, each procedure applied
+    /// where it is decided (communes, districts, its department), dossiers spread by level, and
+    /// each unit with a share of online and of late dossiers of its own, online submission
+    /// growing over the period.
+    pub province: Option<&'static [UnitSpec]>,
+    /// The holidays that appointments and paused time skip.
+    pub holidays: Vec<SpecialDay>,
+}
+
+/// A unit of a named province.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitSpec {
+    pub code: &'static str,
+    pub name: &'static str,
+    /// `province`, `department`, `district` or `commune`.
+    pub level: &'static str,
+    /// The parent's index in the list (which comes before it).
+    pub parent: Option<usize>,
+}
+
+/// How a unit's dossiers go: the share submitted online (of the procedures offered online) in
+/// the middle of the period and its growth over the period, and the share finished late.
+#[derive(Debug, Clone, Copy)]
+struct Profile {
+    online: f64,
+    growth: f64,
+    late: f64,
+}
+
+impl Profile {
+    /// The benchmark's: the same in every unit, all period long.
+    const EVEN: Profile = Profile {
+        online: 0.58,
+        growth: 0.0,
+        late: 0.1,
+    };
+
+    /// The chance that a dossier received at `elapsed` (0 to 1) into the period came online.
+    fn online_at(self, elapsed: f64) -> f64 {
+        (self.online + self.growth * (elapsed - 0.5)).clamp(0.0, 1.0)
+    }
 }
 
 /// What was generated, and how long it took.
@@ -64,202 +109,6 @@ pub struct Seeded {
     pub buckets: u64,
     pub seconds: f64,
 }
-
-/// (name, field, amount, time unit, fee in VND, online service).
-const CATALOGUE: &[(&str, &str, u32, TimeUnit, i64, &str)] = &[
-    (
-        "Đăng ký khai sinh",
-        "Hộ tịch",
-        3,
-        TimeUnit::WorkingDays,
-        8_000,
-        "full",
-    ),
-    (
-        "Đăng ký kết hôn",
-        "Hộ tịch",
-        5,
-        TimeUnit::WorkingDays,
-        30_000,
-        "partial",
-    ),
-    (
-        "Đăng ký khai tử",
-        "Hộ tịch",
-        3,
-        TimeUnit::WorkingDays,
-        0,
-        "full",
-    ),
-    (
-        "Cấp bản sao trích lục hộ tịch",
-        "Hộ tịch",
-        1,
-        TimeUnit::WorkingDays,
-        8_000,
-        "full",
-    ),
-    (
-        "Xác nhận tình trạng hôn nhân",
-        "Hộ tịch",
-        3,
-        TimeUnit::WorkingDays,
-        15_000,
-        "full",
-    ),
-    (
-        "Chứng thực bản sao từ bản chính",
-        "Chứng thực",
-        4,
-        TimeUnit::WorkingHours,
-        2_000,
-        "partial",
-    ),
-    (
-        "Chứng thực chữ ký",
-        "Chứng thực",
-        8,
-        TimeUnit::WorkingHours,
-        10_000,
-        "partial",
-    ),
-    (
-        "Chứng thực hợp đồng, giao dịch",
-        "Chứng thực",
-        2,
-        TimeUnit::WorkingDays,
-        50_000,
-        "none",
-    ),
-    (
-        "Cấp giấy chứng nhận quyền sử dụng đất lần đầu",
-        "Đất đai",
-        30,
-        TimeUnit::WorkingDays,
-        100_000,
-        "partial",
-    ),
-    (
-        "Đăng ký biến động quyền sử dụng đất",
-        "Đất đai",
-        10,
-        TimeUnit::WorkingDays,
-        50_000,
-        "partial",
-    ),
-    (
-        "Cấp giấy phép xây dựng nhà ở riêng lẻ",
-        "Xây dựng",
-        15,
-        TimeUnit::WorkingDays,
-        75_000,
-        "full",
-    ),
-    (
-        "Đăng ký thành lập hộ kinh doanh",
-        "Thành lập và hoạt động của hộ kinh doanh",
-        3,
-        TimeUnit::WorkingDays,
-        100_000,
-        "full",
-    ),
-    (
-        "Đăng ký thay đổi nội dung hộ kinh doanh",
-        "Thành lập và hoạt động của hộ kinh doanh",
-        3,
-        TimeUnit::WorkingDays,
-        50_000,
-        "full",
-    ),
-    (
-        "Cấp giấy phép bán lẻ rượu",
-        "Lưu thông hàng hóa trong nước",
-        10,
-        TimeUnit::WorkingDays,
-        1_200_000,
-        "full",
-    ),
-    (
-        "Cấp giấy chứng nhận cơ sở đủ điều kiện an toàn thực phẩm",
-        "An toàn thực phẩm",
-        20,
-        TimeUnit::WorkingDays,
-        500_000,
-        "partial",
-    ),
-    (
-        "Đăng ký thường trú",
-        "Đăng ký, quản lý cư trú",
-        7,
-        TimeUnit::WorkingDays,
-        20_000,
-        "full",
-    ),
-    (
-        "Trợ cấp xã hội hằng tháng",
-        "Bảo trợ xã hội",
-        20,
-        TimeUnit::WorkingDays,
-        0,
-        "partial",
-    ),
-    (
-        "Hỗ trợ chi phí mai táng",
-        "Bảo trợ xã hội",
-        10,
-        TimeUnit::WorkingDays,
-        0,
-        "partial",
-    ),
-    (
-        "Cấp phiếu lý lịch tư pháp",
-        "Lý lịch tư pháp",
-        10,
-        TimeUnit::WorkingDays,
-        200_000,
-        "full",
-    ),
-    (
-        "Đăng ký kế hoạch bảo vệ môi trường",
-        "Môi trường",
-        10,
-        TimeUnit::CalendarDays,
-        0,
-        "full",
-    ),
-    (
-        "Cấp chứng chỉ hành nghề dược",
-        "Dược phẩm",
-        20,
-        TimeUnit::WorkingDays,
-        500_000,
-        "partial",
-    ),
-    (
-        "Chuyển trường cho học sinh trung học cơ sở",
-        "Giáo dục và Đào tạo",
-        3,
-        TimeUnit::WorkingDays,
-        0,
-        "full",
-    ),
-    (
-        "Cấp giấy phép lái xe (đổi)",
-        "Đường bộ",
-        5,
-        TimeUnit::WorkingDays,
-        135_000,
-        "full",
-    ),
-    (
-        "Đăng ký khuyến mại",
-        "Xúc tiến thương mại",
-        5,
-        TimeUnit::WorkingDays,
-        0,
-        "full",
-    ),
-];
 
 fn hours(h: f64) -> TimeDelta {
     TimeDelta::seconds((h * 3600.0) as i64)
@@ -278,6 +127,7 @@ struct Generated {
 struct SeedProcedure {
     id: Id,
     fee_id: Id,
+    fee_name: &'static str,
     amount: u32,
     unit: TimeUnit,
     fee: i64,
@@ -295,31 +145,48 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
     let mut rng = StdRng::seed_from_u64(opts.seed);
     let now = db::now().and_utc();
     let tz = config.time_zone;
-    let calendar = WorkingCalendar::new(tz, config.working_hours.clone(), []);
+    let calendar = WorkingCalendar::new(tz, config.working_hours.clone(), opts.holidays.clone());
     let hash = crate::auth::password::hash(PASSWORD);
     let mut seeded = Seeded::default();
 
-    let tree = unit_tree(opts.units.max(1), now);
+    let (tree, entries) = match opts.province {
+        Some(spec) => (named_tree(spec, now), CATALOGUE),
+        None => (
+            unit_tree(opts.units.max(1), now),
+            &CATALOGUE[..BENCH_PROCEDURES],
+        ),
+    };
     // Each province applies its own copy of the catalogue (the national code with the
-    // province's unit code), in all its units.
+    // province's unit code): a numbered one in all its units, a named one where each procedure
+    // is decided.
     let provinces: Vec<&Unit> = tree.iter().filter(|u| u.parent_id.is_none()).collect();
-    let procedures: Vec<(Procedure, Fee)> = provinces
+    let procedures: Vec<(Procedure, Fee, Vec<Component>, &Entry)> = provinces
         .iter()
-        .flat_map(|province| catalogue(now, &province.code))
+        .flat_map(|province| catalogue(now, &province.code, entries, opts.province.is_some()))
         .collect();
     let province_of = |unit: &Unit| unit.code[10..].to_string();
-    let applied: Vec<ProcedureUnit> = tree
+    let offered: Vec<Vec<usize>> = tree
         .iter()
-        .flat_map(|u| {
+        .map(|u| {
             let suffix = province_of(u);
             procedures
                 .iter()
-                .filter(move |(p, _)| p.code.ends_with(&suffix))
-                .map(|(p, _)| ProcedureUnit {
-                    procedure_id: p.id,
-                    unit_id: u.id,
+                .enumerate()
+                .filter(|(_, (p, _, _, e))| {
+                    p.code.ends_with(&suffix) && (opts.province.is_none() || applies(e, u))
                 })
-                .collect::<Vec<_>>()
+                .map(|(i, _)| i)
+                .collect()
+        })
+        .collect();
+    let applied: Vec<ProcedureUnit> = tree
+        .iter()
+        .zip(&offered)
+        .flat_map(|(u, list)| {
+            list.iter().map(|&i| ProcedureUnit {
+                procedure_id: procedures[i].0.id,
+                unit_id: u.id,
+            })
         })
         .collect();
     let officials: Vec<Account> = tree
@@ -356,10 +223,15 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
         .collect();
     db::write(conn, |conn| {
         db::insert_all!(conn, units::table, tree.clone())?;
-        let rows: Vec<Procedure> = procedures.iter().map(|(p, _)| p.clone()).collect();
+        let rows: Vec<Procedure> = procedures.iter().map(|(p, ..)| p.clone()).collect();
         db::insert_all!(conn, procedures::table, rows)?;
-        let fees: Vec<Fee> = procedures.iter().map(|(_, f)| f.clone()).collect();
+        let fees: Vec<Fee> = procedures.iter().map(|(_, f, _, _)| f.clone()).collect();
         db::insert_all!(conn, procedure_fees::table, fees)?;
+        let components: Vec<Component> = procedures
+            .iter()
+            .flat_map(|(_, _, c, _)| c.clone())
+            .collect();
+        db::insert_all!(conn, procedure_components::table, components)?;
         db::insert_all!(conn, procedure_units::table, applied)?;
         db::insert_all!(conn, accounts::table, officials.clone())?;
         db::insert_all!(conn, accounts::table, citizens.clone())
@@ -369,25 +241,47 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
     seeded.procedures = procedures.len() as u64;
     seeded.accounts = (officials.len() + citizens.len()) as u64;
     let creator = officials[0].id;
-    let mut catalogues: HashMap<String, Vec<SeedProcedure>> = HashMap::new();
-    for (i, (p, f)) in procedures.iter().enumerate() {
-        let c = &CATALOGUE[i % CATALOGUE.len()];
-        catalogues
-            .entry(p.code[p.code.len() - 3..].to_string())
-            .or_default()
-            .push(SeedProcedure {
-                id: p.id,
-                fee_id: f.id,
-                amount: c.2,
-                unit: c.3,
-                fee: c.4,
-                online: c.5 != "none",
-            });
-    }
+    let seeds: Vec<SeedProcedure> = procedures
+        .iter()
+        .map(|(p, f, _, e)| SeedProcedure {
+            id: p.id,
+            fee_id: f.id,
+            fee_name: e.fee.0,
+            amount: e.amount,
+            unit: e.unit,
+            fee: e.fee.1,
+            online: e.online != "none",
+        })
+        .collect();
     // Dossiers, unit by unit (each receives and processes its own), stored in batches.
     let window = TimeDelta::days(365 * i64::from(opts.years.max(1)));
-    let per_unit = opts.dossiers / tree.len() as u64;
-    let extra = opts.dossiers % tree.len() as u64;
+    let weights: Vec<u64> = tree
+        .iter()
+        .zip(&offered)
+        .map(|(u, list)| match (opts.province, list.is_empty()) {
+            (_, true) => 0,
+            (None, false) => 1,
+            (Some(_), false) => match u.level.as_str() {
+                "district" => 6,
+                "commune" => 4,
+                _ => 3,
+            },
+        })
+        .collect();
+    let counts = shares(opts.dossiers, &weights);
+    let profiles: Vec<Profile> = match opts.province {
+        None => vec![Profile::EVEN; tree.len()],
+        Some(_) => {
+            let mut draw = StdRng::seed_from_u64(opts.seed ^ 0x766);
+            tree.iter()
+                .map(|_| Profile {
+                    online: draw.random_range(0.35..0.8),
+                    growth: 0.3,
+                    late: draw.random_range(0.02..0.2),
+                })
+                .collect()
+        }
+    };
     let mut batch: Vec<Generated> = Vec::new();
     let mut counters: Vec<(Id, String, i32)> = Vec::new();
     // Batches go to writers on connections of their own (two on PostgreSQL, so that the
@@ -409,19 +303,21 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
             })
             .collect();
         for (index, unit) in tree.iter().enumerate() {
-            let count = per_unit + u64::from((index as u64) < extra);
+            let list = &offered[index];
             let mut sequences: HashMap<String, i32> = HashMap::new();
-            for _ in 0..count {
-                let received =
-                    now - TimeDelta::seconds(rng.random_range(3600..window.num_seconds()));
-                let catalogue = &catalogues[&province_of(unit)];
-                let p = &catalogue[rng.random_range(0..catalogue.len())];
+            for _ in 0..counts[index] {
+                let ago = rng.random_range(3600..window.num_seconds());
+                let received = now - TimeDelta::seconds(ago);
+                let p = &seeds[list[rng.random_range(0..list.len())]];
                 let citizen = &citizens[rng.random_range(0..citizens.len())];
+                let elapsed = 1.0 - ago as f64 / window.num_seconds() as f64;
                 batch.push(dossier(
                     &mut rng,
                     &calendar,
                     unit,
                     p,
+                    profiles[index],
+                    elapsed,
                     citizen,
                     received,
                     now,
@@ -626,28 +522,34 @@ fn unit_tree(count: u64, now: DateTime<Utc>) -> Vec<Unit> {
     out
 }
 
-/// The catalogue as applied in the province with this unit code.
-fn catalogue(now: DateTime<Utc>, province: &str) -> Vec<(Procedure, Fee)> {
-    CATALOGUE
+/// The catalogue's `entries` as applied in the province with this unit code, with their
+/// components or without (the benchmark's load driver submits dossiers without files).
+fn catalogue(
+    now: DateTime<Utc>,
+    province: &str,
+    entries: &'static [Entry],
+    with_components: bool,
+) -> Vec<(Procedure, Fee, Vec<Component>, &'static Entry)> {
+    entries
         .iter()
         .enumerate()
-        .map(|(i, (name, field, amount, unit, fee, online))| {
+        .map(|(i, e)| {
             let id = Id::new();
             let procedure = Procedure {
                 id,
                 code: format!("1.{:06}.{province}", 1000 + i),
                 version: 1,
                 is_latest: true,
-                name: name.to_string(),
-                search_text: crate::domain::text::fold(name),
-                field: field.to_string(),
-                field_key: crate::domain::text::fold(field),
-                level: "commune".to_string(),
-                processing_amount: *amount as i32,
-                processing_unit: unit.as_str().to_string(),
-                online_service: online.to_string(),
-                online_payment: *fee > 0,
-                legal_basis: "Dữ liệu thử nghiệm".to_string(),
+                name: e.name.to_string(),
+                search_text: crate::domain::text::fold(e.name),
+                field: e.field.to_string(),
+                field_key: crate::domain::text::fold(e.field),
+                level: e.applied.level().to_string(),
+                processing_amount: e.amount as i32,
+                processing_unit: e.unit.as_str().to_string(),
+                online_service: e.online.to_string(),
+                online_payment: e.fee.1 > 0,
+                legal_basis: e.legal_basis.to_string(),
                 valid_from: chrono::NaiveDate::from_ymd_opt(2015, 1, 1).expect("a date"),
                 valid_to: None,
                 created_at: now.naive_utc(),
@@ -656,12 +558,79 @@ fn catalogue(now: DateTime<Utc>, province: &str) -> Vec<(Procedure, Fee)> {
                 id: Id::new(),
                 procedure_id: id,
                 position: 1,
-                name: "Lệ phí".to_string(),
-                amount: *fee,
+                name: e.fee.0.to_string(),
+                amount: e.fee.1,
             };
-            (procedure, fee)
+            let listed = if with_components { e.components } else { &[] };
+            let components = listed
+                .iter()
+                .enumerate()
+                .map(|(n, name)| Component {
+                    id: Id::new(),
+                    procedure_id: id,
+                    position: n as i32 + 1,
+                    name: name.to_string(),
+                    mandatory: !name.ends_with("(nếu có)"),
+                    digitized_copy_accepted: true,
+                })
+                .collect();
+            (procedure, fee, components, e)
         })
         .collect()
+}
+
+/// Whether a named province's unit applies the procedure.
+fn applies(e: &Entry, unit: &Unit) -> bool {
+    match e.applied {
+        Applied::Commune => unit.level == "commune",
+        Applied::District => unit.level == "district",
+        Applied::Department(group) => unit.level == "department" && &unit.code[7..9] == group,
+    }
+}
+
+/// `total` split in proportion to `weights`, the remainder one each to the first units.
+fn shares(total: u64, weights: &[u64]) -> Vec<u64> {
+    let sum: u64 = weights.iter().sum();
+    if sum == 0 {
+        return vec![0; weights.len()];
+    }
+    let mut out: Vec<u64> = weights.iter().map(|w| total * w / sum).collect();
+    let mut left = total - out.iter().sum::<u64>();
+    for (n, w) in out.iter_mut().zip(weights) {
+        if left == 0 {
+            break;
+        }
+        if *w > 0 {
+            *n += 1;
+            left -= 1;
+        }
+    }
+    out
+}
+
+/// The units of a named province, in the order given.
+fn named_tree(spec: &[UnitSpec], now: DateTime<Utc>) -> Vec<Unit> {
+    let at = now.naive_utc();
+    let mut out: Vec<Unit> = Vec::with_capacity(spec.len());
+    for u in spec {
+        let id = Id::new();
+        let parent = u.parent.and_then(|i| out.get(i));
+        out.push(Unit {
+            id,
+            code: u.code.to_string(),
+            name: u.name.to_string(),
+            parent_id: parent.map(|p| p.id),
+            level: u.level.to_string(),
+            path: format!(
+                "{}{}/",
+                parent.map_or("/", |p| p.path.as_str()),
+                id.to_cursor()
+            ),
+            created_at: at,
+            updated_at: at,
+        });
+    }
+    out
 }
 
 /// One dossier's life: channel, the clock and the states it went through, generated with the
@@ -672,6 +641,8 @@ fn dossier(
     calendar: &WorkingCalendar,
     unit: &Unit,
     p: &SeedProcedure,
+    profile: Profile,
+    elapsed: f64,
     citizen: &Account,
     received: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -679,7 +650,7 @@ fn dossier(
     sequences: &mut HashMap<String, i32>,
 ) -> Generated {
     let id = Id::new();
-    let online = p.online && rng.random_bool(0.58);
+    let online = p.online && rng.random_bool(profile.online_at(elapsed));
     let channel = if online {
         Channel::Online
     } else if rng.random_bool(0.9) {
@@ -778,13 +749,15 @@ fn dossier(
         }
         due_at = Some(due);
         if status == Status::Processing {
-            // Early (70%), on the appointment day (20%) or late (10%).
+            // Early (70% in the benchmark), on the appointment day (20%) or late (10%).
             let end = match rng.random::<f64>() {
-                x if x < 0.7 => {
+                x if x < 0.8 - profile.late => {
                     let span = (due - cursor).num_seconds().max(3600);
                     cursor + TimeDelta::seconds(rng.random_range(span / 5..span * 7 / 10 + 1))
                 }
-                x if x < 0.9 => (due - hours(rng.random_range(0.0..3.0))).max(cursor + hours(0.5)),
+                x if x < 1.0 - profile.late => {
+                    (due - hours(rng.random_range(0.0..3.0))).max(cursor + hours(0.5))
+                }
                 _ => due + hours(rng.random_range(1.0..240.0)),
             };
             if end <= now {
@@ -936,7 +909,7 @@ fn finish(
         dossier_id: id,
         position: 1,
         fee_item_id: p.fee_id,
-        name: "Lệ phí".to_string(),
+        name: p.fee_name.to_string(),
         base_amount: p.fee,
         charged_amount: charged,
         policies: "[]".to_string(),
@@ -1006,7 +979,8 @@ fn record(g: &Generated) -> Record {
         &g.dossier,
         reports::Extras {
             reused: false,
-            // No components: a dossier with an electronic result is wholly digitized.
+            // Generated dossiers list no components (their papers are not modelled): one with an
+            // electronic result is wholly digitized.
             digitized: g.result.is_some(),
             results_issued: i32::from(g.result.is_some()),
             first_result_at: g.result.as_ref().map(|r| r.digitized_at.and_utc()),

@@ -90,6 +90,10 @@ const POLICY: &[Row] = &[
     ("GET",    "/health",                                 "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("GET",    "/ready",                                  "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("GET",    "/metrics",                                "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
+    // The dashboard: its login form for anonymous callers; the page for those who read reports.
+    ("GET",    "/dashboard",                              "",                  [A,  F,  F,   F,  F,  A,   F,  F,  A,   F,  F,  A,   A,  A]),
+    ("POST",   "/dashboard/login",                        "wrong_password",    [U,  U,  U,   U,  U,  U,   U,  U,  U,   U,  U,  U,   U,  U]),
+    ("POST",   "/dashboard/logout",                       "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("POST",   "/api/v1/auth/login",                      "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("POST",   "/api/v1/auth/register",                   "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("GET",    "/api/v1/me",                              "",                  [U,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
@@ -665,6 +669,14 @@ impl Fixture {
                 ..Probe::default()
             },
             ("GET", "/api/v1/webhooks" | "/api/v1/notifications", "") => Probe::default(),
+            ("GET", "/dashboard", "") | ("POST", "/dashboard/logout", "") => Probe::default(),
+            ("POST", "/dashboard/login", "wrong_password") => Probe {
+                body: Some((
+                    "application/x-www-form-urlencoded".to_string(),
+                    b"username=admin&password=not-the-password".to_vec(),
+                )),
+                ..Probe::default()
+            },
             ("POST", "/api/v1/webhooks", "") => Probe {
                 body: json_body(json!({"name": format!("Hệ thống {n}"),
                     "url": "http://127.0.0.1:9/hook", "events": ["dossier.*"]})),
@@ -1215,9 +1227,14 @@ fn operations(app: &TestApp) -> Vec<(String, String, bool)> {
     for (path, item) in document["paths"].as_object().unwrap() {
         for method in ["get", "put", "post", "delete", "patch"] {
             let Some(op) = item.get(method) else { continue };
-            let secured = op["security"]
-                .as_array()
-                .is_some_and(|s| s.iter().any(|r| r.get("bearer").is_some()));
+            // Secured: a bearer token is one way in, and no way in is anonymous (`{}`, the
+            // dashboard's, whose anonymous callers get its login form).
+            let secured = op["security"].as_array().is_some_and(|s| {
+                s.iter().any(|r| r.get("bearer").is_some())
+                    && !s
+                        .iter()
+                        .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+            });
             let filled = path
                 .replace("{year}", "2026")
                 .replace("{code}", "000.00.12.H30-261201-0001")

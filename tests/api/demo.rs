@@ -11,7 +11,7 @@ fn the_demo_province_shows_real_figures_at_once() {
     let (ok, out) = app.command(&["seed", "demo", "--dossiers", "600"]);
     assert!(ok, "{out}");
     assert!(
-        out.contains("30 units") && out.contains("600 dossiers"),
+        out.contains("30 units, 50 procedures") && out.contains("600 dossiers"),
         "{out}"
     );
     assert!(out.contains("bench.supervisor     Bench-2026!"), "{out}");
@@ -60,9 +60,21 @@ fn the_demo_province_shows_real_figures_at_once() {
         .get("/api/v1/procedures?limit=100", None)
         .ok(200)
         .clone();
-    let paid = procedures["items"]
-        .as_array()
-        .unwrap()
+    let items = procedures["items"].as_array().unwrap();
+    assert_eq!(items.len(), 50);
+    // Real procedures of every level, each with its components and a fee item.
+    for level in ["commune", "district", "province"] {
+        assert!(items.iter().any(|p| p["level"] == level), "{level}");
+    }
+    for p in items {
+        assert!(!p["components"].as_array().unwrap().is_empty(), "{p}");
+        assert!(p["fees"][0]["name"].is_string(), "{p}");
+    }
+    let names: Vec<&str> = items.iter().map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(names.contains(&"Cấp phiếu lý lịch tư pháp"), "{names:?}");
+    let units = app.get("/api/v1/units?limit=100", None);
+    assert!(units.text.contains("Sở Tư pháp") && units.text.contains("000.31.11.H30"));
+    let paid = items
         .iter()
         .find(|p| p["fees"][0]["amount"].as_i64().unwrap_or(0) > 0)
         .expect("a procedure with a fee")

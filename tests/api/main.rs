@@ -9,6 +9,7 @@ mod auth;
 mod bench;
 mod calendar;
 mod cli;
+mod dashboard;
 mod demo;
 mod documents;
 mod dossier_access;

@@ -15,15 +15,15 @@ use crate::report_exports::{cell, download, records};
 const PROCEDURE: &str = "1.001193.000.00.00.H30";
 
 /// The province, its two communes and a supervisor's token.
-struct Province {
-    app: TestApp,
-    province: String,
-    vi_thanh: String,
-    vi_tan: String,
-    supervisor: String,
+pub(crate) struct Province {
+    pub(crate) app: TestApp,
+    pub(crate) province: String,
+    pub(crate) vi_thanh: String,
+    pub(crate) vi_tan: String,
+    pub(crate) supervisor: String,
 }
 
-fn province() -> Province {
+pub(crate) fn province() -> Province {
     let app = TestApp::spawn();
     app.put(
         "/api/v1/calendar/2026",
@@ -110,7 +110,7 @@ fn legacy(
 }
 
 /// The file: each group of dossiers with the figures it adds to April 2026.
-fn april() -> String {
+pub(crate) fn april() -> String {
     const VT: &str = "000.00.12.H30";
     const VTAN: &str = "000.00.13.H30";
     let mut lines = Vec::new();
@@ -272,7 +272,7 @@ fn april() -> String {
     lines.join("\n") + "\n"
 }
 
-fn import(app: &TestApp, body: &str) -> crate::common::Answer {
+pub(crate) fn import(app: &TestApp, body: &str) -> crate::common::Answer {
     app.send_with(
         "POST",
         "/api/v1/imports/dossiers",
