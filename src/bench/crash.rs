@@ -5,9 +5,10 @@
 //! service answers. A receipt retried after a crash may find the dossier received already (409
 //! or 412): it counts if the dossier is received. Every acknowledged dossier and receipt is
 //! written to a journal (dossier id per line), then read back over the API at the end. Before
-//! each submission the citizen uploads a file of its own content (an upload has no
-//! idempotency key: one retried after a crash may leave a content without a row, which
-//! `motcua files check` counts); every acknowledged file is downloaded at the end and compared.
+//! each submission the citizen uploads a file for each mandatory component of the procedure,
+//! and one more left unattached (an upload has no idempotency key: one retried after a crash
+//! may leave a content without a row, which `motcua files check` counts); every acknowledged
+//! file is downloaded at the end and compared.
 
 use std::io::Write;
 use std::path::Path;
@@ -86,26 +87,43 @@ pub fn run(client: &Client, count: usize, run: &str, journal: &Path) -> Result<O
         }
     }
     let commune = &communes[0];
+    // The procedure's mandatory components, each given a file of its own per dossier.
+    let read = load::get(format!("/procedures/{}", commune.procedure), &citizen);
+    let (_, _, procedure) = until_answered(client, &read, &mut 0)?;
+    let mandatory: Vec<String> = procedure["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["mandatory"] == true)
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect();
     let mut journal = std::fs::File::create(journal).map_err(|e| e.to_string())?;
     let mut out = Outcome::default();
     let mut acknowledged: Vec<String> = Vec::new();
     let mut files: Vec<(String, String)> = Vec::new();
     for i in 0..count {
-        let content = format!("%PDF-1.4\ncrash test {run} {i}\n");
-        let upload = load::upload(&citizen, "scan.pdf", content.as_bytes());
-        let (status, _, file) = until_answered(client, &upload, &mut out.retries)?;
-        if status != 201 {
-            return Err(format!("upload {i}: {status} {file}"));
+        let mut components = Vec::new();
+        for (n, component) in std::iter::once(None)
+            .chain(mandatory.iter().map(Some))
+            .enumerate()
+        {
+            let content = format!("%PDF-1.4\ncrash test {run} {i} {n}\n");
+            let upload = load::upload(&citizen, "scan.pdf", content.as_bytes());
+            let (status, _, file) = until_answered(client, &upload, &mut out.retries)?;
+            if status != 201 {
+                return Err(format!("upload {i}: {status} {file}"));
+            }
+            out.uploaded += 1;
+            let id = file["id"].as_str().unwrap_or_default().to_string();
+            if let Some(component) = component {
+                components.push(json!({"component_id": component, "file_id": id}));
+            }
+            files.push((id, content));
         }
-        out.uploaded += 1;
-        files.push((file["id"].as_str().unwrap_or_default().to_string(), content));
-        let submit = load::post(
-            "/dossiers".into(),
-            &citizen,
-            &load::online_body(commune),
-            None,
-        )
-        .with_key(format!("{run}-{i}"));
+        let mut body = load::online_body(commune);
+        body["components"] = Value::Array(components);
+        let submit =
+            load::post("/dossiers".into(), &citizen, &body, None).with_key(format!("{run}-{i}"));
         let (status, etag, dossier) = until_answered(client, &submit, &mut out.retries)?;
         if status != 201 {
             return Err(format!("submission {i}: {status} {dossier}"));

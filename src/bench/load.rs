@@ -306,7 +306,7 @@ pub(crate) fn upload(token: &Arc<str>, name: &str, bytes: &[u8]) -> Request {
 /// A seeded commune with its officials' tokens and an online procedure.
 pub(crate) struct Commune {
     unit: String,
-    procedure: String,
+    pub(crate) procedure: String,
     pub(crate) reception: Arc<str>,
 }
 

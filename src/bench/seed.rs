@@ -134,6 +134,29 @@ struct SeedProcedure {
     online: bool,
 }
 
+/// The content every seeded electronic result names: one sample PDF, stored once, so that a
+/// result can be downloaded and `motcua files check` finds every named content.
+struct Sample {
+    sha256: String,
+    size: i64,
+}
+
+impl Sample {
+    fn store(config: &Config) -> Result<Sample, String> {
+        let bytes =
+            b"%PDF-1.4\n% motcua seed: a sample electronic result (generated data)\n%%EOF\n"
+                .to_vec();
+        let sha256 = crate::storage::digest(&bytes);
+        let size = bytes.len() as i64;
+        let files = crate::startup::file_store(config)?;
+        let key = sha256.clone();
+        actix_web::rt::System::new()
+            .block_on(async move { files.put(&key, bytes).await })
+            .map_err(|e| format!("cannot store the sample result: {e}"))?;
+        Ok(Sample { sha256, size })
+    }
+}
+
 /// Generates and stores the population into an empty database.
 pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
@@ -148,6 +171,7 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
     let calendar = WorkingCalendar::new(tz, config.working_hours.clone(), opts.holidays.clone());
     let hash = crate::auth::password::hash(PASSWORD);
     let mut seeded = Seeded::default();
+    let sample = Sample::store(config)?;
 
     let (tree, entries) = match opts.province {
         Some(spec) => (named_tree(spec, now), CATALOGUE),
@@ -323,6 +347,7 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
                     now,
                     creator,
                     &mut sequences,
+                    &sample,
                 ));
             }
             counters.extend(sequences.into_iter().map(|(day, n)| (unit.id, day, n)));
@@ -648,6 +673,7 @@ fn dossier(
     now: DateTime<Utc>,
     creator: Id,
     sequences: &mut HashMap<String, i32>,
+    sample: &Sample,
 ) -> Generated {
     let id = Id::new();
     let online = p.online && rng.random_bool(profile.online_at(elapsed));
@@ -698,6 +724,7 @@ fn dossier(
             now,
             rng,
             sequences,
+            sample,
         );
     } else {
         if let Some(at) = submitted {
@@ -803,6 +830,7 @@ fn dossier(
         now,
         rng,
         sequences,
+        sample,
     )
 }
 
@@ -830,6 +858,7 @@ fn finish(
     now: DateTime<Utc>,
     rng: &mut StdRng,
     sequences: &mut HashMap<String, i32>,
+    sample: &Sample,
 ) -> Generated {
     let naive = |t: Option<DateTime<Utc>>| t.map(|t| t.naive_utc());
     let online = channel == Channel::Online;
@@ -938,9 +967,9 @@ fn finish(
         issuing_unit_id: Some(unit.id),
         issued_on: last.with_timezone(&calendar.tz()).date_naive(),
         valid_until: None,
-        sha256: format!("{:064x}", rng.random::<u128>()),
+        sha256: sample.sha256.clone(),
         content_type: "application/pdf".to_string(),
-        size: 120_000,
+        size: sample.size,
         code: code.as_ref().map(|c| format!("{c}-KQ1")),
         result_number: None,
         procedure_id: Some(p.id),
