@@ -18,6 +18,32 @@ pub fn init(format: LogFormat) {
     };
 }
 
+/// A request's id: the `X-Request-Id` it came with (from a load balancer or the client), when
+/// that is 1 to 64 letters, digits, `-`, `_` or `.` with at least one letter (so that no
+/// national id or phone number a client puts there reaches the logs); else the one generated
+/// for it. It is logged with the request's lines and returned in its answer.
+pub fn request_id(request: &actix_web::dev::ServiceRequest) -> String {
+    use actix_web::HttpMessage;
+    let sent = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+                && v.bytes().any(|b| b.is_ascii_alphabetic())
+        });
+    match sent {
+        Some(id) => id.to_string(),
+        None => request
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+    }
+}
+
 /// The request span of every request: like tracing-actix-web's default, but its target is the
 /// path alone, never the query string, where a client could have put a national id or a
 /// token.
@@ -25,12 +51,7 @@ pub struct RequestSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
-        use actix_web::HttpMessage;
-        let request_id = request
-            .extensions()
-            .get::<tracing_actix_web::RequestId>()
-            .map(|id| id.to_string())
-            .unwrap_or_default();
+        let request_id = request_id(request);
         let route = request.match_pattern().unwrap_or_default();
         let empty = tracing::field::Empty;
         tracing::info_span!(

@@ -7,8 +7,7 @@ use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
-use tracing_actix_web::RequestId;
+use actix_web::Error;
 
 use crate::error::{ApiError, PROBLEM_JSON};
 
@@ -18,7 +17,7 @@ pub async fn problem_details(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    let request_id = Some(crate::telemetry::request_id(&req)).filter(|id| !id.is_empty());
     let mut res = next.call(req).await?.map_into_boxed_body();
     if let Some(id) = request_id
         .as_deref()

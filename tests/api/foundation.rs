@@ -37,6 +37,23 @@ fn unknown_routes_are_problems_with_the_request_id() {
     // A year the calendar route does not take is simply not found.
     app.get("/api/v1/calendar/20260", None)
         .problem(404, "not_found");
+
+    // The request id a load balancer sent is kept (answer and problem); a malformed one is
+    // replaced by a generated one.
+    let sent = [("X-Request-Id", "nginx-4f2a9c.17")];
+    let (answer, _) = app.send_with_headers("GET", "/api/v1/nothing-here", None, &sent, None);
+    answer.problem(404, "not_found");
+    assert_eq!(answer.request_id.as_deref(), Some("nginx-4f2a9c.17"));
+    for bad in ["<script>alert(1)</script>", "001099012345", &"a".repeat(65)] {
+        let headers = [("X-Request-Id", bad)];
+        let (answer, _) = app.send_with_headers("GET", "/health", None, &headers, None);
+        let generated = answer.request_id.expect("an id");
+        assert_eq!(
+            generated.len(),
+            36,
+            "{bad}: a generated UUID, not {generated}"
+        );
+    }
 }
 
 #[test]
