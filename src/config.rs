@@ -72,6 +72,8 @@ pub struct Notifications {
     pub max_attempts: i32,
     /// How often the officials' warnings and overdue lists are looked for, in seconds.
     pub schedule_seconds: u64,
+    /// Days a sent message is kept in the outbox (dead ones stay until retried).
+    pub keep_days: u32,
 }
 
 impl Notifications {
@@ -165,6 +167,7 @@ struct FileConfig {
     notify_retry_base_ms: Option<u64>,
     notify_max_attempts: Option<i32>,
     notify_schedule_seconds: Option<u64>,
+    notify_keep_days: Option<u32>,
 }
 
 impl Config {
@@ -211,6 +214,7 @@ impl Config {
                 retry_base_ms: 60_000,
                 max_attempts: 8,
                 schedule_seconds: 300,
+                keep_days: 90,
             },
         }
     }
@@ -313,6 +317,11 @@ impl Config {
             "MOTCUA_NOTIFY_SCHEDULE_SECONDS",
             file.notify_schedule_seconds,
             &mut n.schedule_seconds,
+        )?;
+        number(
+            "MOTCUA_NOTIFY_KEEP_DAYS",
+            file.notify_keep_days,
+            &mut n.keep_days,
         )?;
         if n.poll_ms == 0 || n.max_attempts < 1 || n.schedule_seconds == 0 {
             return Err(

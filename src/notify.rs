@@ -1,7 +1,8 @@
 //! The notification worker of each server process: it delivers the outbox (`store::outbox`)
 //! by e-mail (SMTP), SMS (an HTTP gateway) and signed webhook calls, retrying with backoff until
 //! a message is sent or dead, and every `schedule_seconds` writes the officials' warnings (one
-//! working day before a due date) and their daily overdue lists. Several replicas may run it at
+//! working day before a due date) and their daily overdue lists, and deletes the messages sent
+//! more than `keep_days` ago. Several replicas may run it at
 //! once: a message is leased to one worker at a time, and a scheduled message is written once
 //! per key.
 //!
@@ -103,6 +104,18 @@ impl Worker {
         if schedule {
             if let Err(e) = self.schedule(now) {
                 tracing::warn!(error = %e, "cannot write the officials' notifications");
+            }
+            let before =
+                now - chrono::Duration::days(i64::from(self.config.notifications.keep_days));
+            let purged = self
+                .pool
+                .get()
+                .map_err(|e| e.to_string())
+                .and_then(|mut c| {
+                    store::outbox::purge_sent(&mut c, before).map_err(|e| e.to_string())
+                });
+            if let Err(e) = purged {
+                tracing::warn!(error = %e, "cannot delete old sent notifications");
             }
         }
         let batch = match self

@@ -282,14 +282,36 @@ pub fn retry(conn: &mut DbConn, id: Id, now: DateTime<Utc>) -> QueryResult<bool>
         .map(|updated| updated == 1)
 }
 
+/// Deletes the sent messages sent before `before` (the outbox keeps what it delivered for a
+/// while, for support, not forever); how many.
+pub fn purge_sent(conn: &mut DbConn, before: DateTime<Utc>) -> QueryResult<usize> {
+    use notifications as n;
+    diesel::delete(
+        n::table
+            .filter(n::status.eq("sent"))
+            .filter(n::sent_at.lt(before.naive_utc())),
+    )
+    .execute(conn)
+}
+
 /// The messages waiting (pending) and given up (dead), per channel: (channel, status, count).
+/// Two queries, each on its partial index, so that the sent messages kept are never scanned.
 pub fn depth(conn: &mut DbConn) -> QueryResult<Vec<(String, String, i64)>> {
     use notifications as n;
-    n::table
-        .filter(n::status.ne("sent"))
-        .group_by((n::channel, n::status))
-        .select((n::channel, n::status, diesel::dsl::count_star()))
-        .load(conn)
+    let mut out = Vec::new();
+    for status in ["pending", "dead"] {
+        let counts: Vec<(String, i64)> = n::table
+            .filter(n::status.eq(status))
+            .group_by(n::channel)
+            .select((n::channel, diesel::dsl::count_star()))
+            .load(conn)?;
+        out.extend(
+            counts
+                .into_iter()
+                .map(|(channel, count)| (channel, status.to_string(), count)),
+        );
+    }
+    Ok(out)
 }
 
 /// What [`list`] filters on.

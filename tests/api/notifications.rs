@@ -536,3 +536,23 @@ fn notifications_are_written_with_the_change_or_not_at_all() {
         .problem(403, "forbidden");
     assert_eq!(w.app.count("webhook_subscriptions"), 1);
 }
+
+#[test]
+fn sent_messages_are_kept_for_keep_days_and_dead_ones_until_retried() {
+    let (smtp, http, down) = (SmtpSink::start(), HttpSink::start(), HttpSink::start());
+    let w = world(&smtp, &http, |c| {
+        c.notifications.keep_days = 0;
+        c.notifications.schedule_seconds = 1;
+        c.notifications.max_attempts = 1;
+    });
+    subscribe(&w, &down.url("/down"), &["dossier.submit"]);
+    down.fail_always(500);
+    let d = submit(&w);
+    w.step(&w.reception, &d, json!({"action": "receive"}));
+    smtp.wait_for(1);
+    // With no day to keep, the sent e-mail and SMS go at the next round; the dead call stays.
+    wait(|| (w.app.count("notifications") == 1).then_some(())).expect("only the dead message left");
+    let left = listed(&w, "");
+    assert_eq!(left[0]["status"], "dead");
+    assert_eq!(left[0]["channel"], "webhook");
+}

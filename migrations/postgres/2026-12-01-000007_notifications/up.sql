@@ -19,6 +19,8 @@ CREATE TABLE notifications (
 );
 CREATE INDEX notifications_pending ON notifications (next_attempt_at) WHERE status = 'pending';
 CREATE INDEX notifications_dossier ON notifications (dossier_id);
+CREATE INDEX notifications_sent ON notifications (sent_at) WHERE status = 'sent';
+CREATE INDEX notifications_dead ON notifications (channel) WHERE status = 'dead';
 
 -- Systems told of dossier changes by signed webhook calls.
 CREATE TABLE webhook_subscriptions (
