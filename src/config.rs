@@ -74,6 +74,9 @@ pub struct Notifications {
     pub schedule_seconds: u64,
     /// Days a sent message is kept in the outbox (dead ones stay until retried).
     pub keep_days: u32,
+    /// Whether webhooks may call loopback, private and link-local addresses (the service's own
+    /// network); off, such a call is refused and the message dead.
+    pub webhook_private_addresses: bool,
 }
 
 impl Notifications {
@@ -168,6 +171,7 @@ struct FileConfig {
     notify_max_attempts: Option<i32>,
     notify_schedule_seconds: Option<u64>,
     notify_keep_days: Option<u32>,
+    webhook_private_addresses: Option<bool>,
 }
 
 impl Config {
@@ -215,6 +219,7 @@ impl Config {
                 max_attempts: 8,
                 schedule_seconds: 300,
                 keep_days: 90,
+                webhook_private_addresses: false,
             },
         }
     }
@@ -301,6 +306,13 @@ impl Config {
             n.mail_from = from;
         }
         n.sms_url = pick("MOTCUA_SMS_URL", file.sms_url);
+        if let Some(url) = &n.sms_url {
+            if !(url.starts_with("http://") || url.starts_with("https://"))
+                || url.parse::<ureq::http::Uri>().is_err()
+            {
+                return Err(format!("MOTCUA_SMS_URL: {url:?} is not an http(s) URL"));
+            }
+        }
         n.sms_token = pick("MOTCUA_SMS_TOKEN", file.sms_token);
         number("MOTCUA_NOTIFY_POLL_MS", file.notify_poll_ms, &mut n.poll_ms)?;
         number(
@@ -323,6 +335,14 @@ impl Config {
             file.notify_keep_days,
             &mut n.keep_days,
         )?;
+        number(
+            "MOTCUA_WEBHOOK_PRIVATE_ADDRESSES",
+            file.webhook_private_addresses,
+            &mut n.webhook_private_addresses,
+        )?;
+        if n.keep_days > 3650 {
+            return Err("MOTCUA_NOTIFY_KEEP_DAYS must be at most 3650".to_string());
+        }
         if n.poll_ms == 0 || n.max_attempts < 1 || n.schedule_seconds == 0 {
             return Err(
                 "MOTCUA_NOTIFY_POLL_MS, MOTCUA_NOTIFY_MAX_ATTEMPTS and MOTCUA_NOTIFY_SCHEDULE_SECONDS must be positive"

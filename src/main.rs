@@ -466,14 +466,20 @@ fn run(cli: Cli) -> Result<(), String> {
             let config = Config::load()?;
             motcua::telemetry::init(config.log_format);
             let pool = startup::open(&config)?;
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
-            let named =
-                motcua::store::files::named_contents(&mut conn).map_err(|e| e.to_string())?;
             let files = startup::file_store(&config)?;
             let grace = remove_orphans.then(|| chrono::Duration::minutes(grace_minutes.max(0)));
+            let conn = || pool.get().map_err(|e| e.to_string());
+            let named =
+                || motcua::store::files::named_contents(&mut *conn()?).map_err(|e| e.to_string());
+            let is_named = |digest: &str| {
+                motcua::store::files::names(&mut *conn()?, digest).map_err(|e| e.to_string())
+            };
             let checked = actix_web::rt::System::new()
-                .block_on(async move { files.check(&named, grace).await })
+                .block_on(async move { files.check(named, is_named, grace).await })
                 .map_err(|e| e.to_string())?;
+            for path in checked.foreign.iter().take(20) {
+                println!("not ours (left alone): {path}");
+            }
             for digest in checked.missing.iter().take(20) {
                 println!("missing: {digest}");
             }

@@ -30,9 +30,24 @@ use crate::store::outbox::Notification;
 /// Messages a worker takes at a time.
 const BATCH: i64 = 20;
 /// How long a taken message is the worker's before another may take it.
-const LEASE: Duration = Duration::from_secs(120);
-/// The longest wait for an SMTP server, SMS gateway or webhook receiver.
+const LEASE: Duration = Duration::from_secs(300);
+/// The longest wait for an SMTP server, SMS gateway or webhook receiver (per SMTP command).
 const TIMEOUT: Duration = Duration::from_secs(10);
+/// A message whose lease has less than this left is not tried: it is left to be taken again,
+/// so that no try outlives its lease and overlaps another worker's.
+const MARGIN: Duration = Duration::from_secs(60);
+
+/// Why a delivery failed: worth another try, or never going to work (dead at once).
+enum Failure {
+    Transient(String),
+    Permanent(String),
+}
+
+impl<T: ToString> From<T> for Failure {
+    fn from(e: T) -> Failure {
+        Failure::Transient(e.to_string())
+    }
+}
 
 /// Starts the worker on the current actix system; it ends with the system.
 pub fn start(pool: Pool, config: Arc<Config>) -> Result<(), String> {
@@ -64,6 +79,9 @@ struct Worker {
     smtp: Option<lettre::SmtpTransport>,
     from: lettre::message::Mailbox,
     http: ureq::Agent,
+    /// The last day this worker wrote the overdue lists (each replica writes them once a day;
+    /// their keys make the second replica's a no-op).
+    listed_day: std::sync::Mutex<Option<NaiveDate>>,
 }
 
 impl Worker {
@@ -94,36 +112,37 @@ impl Worker {
             smtp,
             from,
             http,
+            listed_day: std::sync::Mutex::new(None),
         })
     }
 
     /// Writes the scheduled messages when `schedule`, then delivers one batch; whether the batch
     /// was full (more may be waiting).
     fn cycle(&self, schedule: bool) -> bool {
-        let now = Utc::now();
         if schedule {
+            let now = Utc::now();
             if let Err(e) = self.schedule(now) {
                 tracing::warn!(error = %e, "cannot write the officials' notifications");
             }
-            let before =
-                now - chrono::Duration::days(i64::from(self.config.notifications.keep_days));
+            let keep = chrono::Duration::days(i64::from(self.config.notifications.keep_days));
             let purged = self
                 .pool
                 .get()
                 .map_err(|e| e.to_string())
                 .and_then(|mut c| {
-                    store::outbox::purge_sent(&mut c, before).map_err(|e| e.to_string())
+                    store::outbox::purge_sent(&mut c, now - keep).map_err(|e| e.to_string())
                 });
             if let Err(e) = purged {
                 tracing::warn!(error = %e, "cannot delete old sent notifications");
             }
         }
+        let now = Utc::now();
+        let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
         let batch = match self
             .pool
             .get()
             .map_err(|e| e.to_string())
             .and_then(|mut c| {
-                let lease = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
                 store::outbox::claim(&mut c, now, lease, BATCH).map_err(|e| e.to_string())
             }) {
             Ok(batch) => batch,
@@ -133,7 +152,12 @@ impl Worker {
             }
         };
         let full = batch.len() as i64 == BATCH;
+        let last_start = lease - chrono::Duration::from_std(MARGIN).unwrap_or_default();
         for message in batch {
+            if Utc::now() >= last_start {
+                // Too little lease left: the rest of the batch is taken again when it ends.
+                break;
+            }
             let outcome = self.deliver(&message);
             if let Err(e) = self.record(&message, outcome) {
                 // The lease ends and the message is tried again.
@@ -143,46 +167,63 @@ impl Worker {
         full
     }
 
-    fn record(&self, message: &Notification, outcome: Result<(), String>) -> Result<(), String> {
+    fn record(&self, message: &Notification, outcome: Result<(), Failure>) -> Result<(), String> {
         let mut conn = self.pool.get().map_err(|e| e.to_string())?;
         let now = Utc::now();
         match outcome {
-            Ok(()) => store::outbox::sent(&mut conn, message.id, now),
-            Err(error) => {
+            Ok(()) => store::outbox::sent(&mut conn, message, now),
+            Err(failure) => {
                 let n = &self.config.notifications;
-                let retry = notices::retry_delay(message.attempts, n.max_attempts, n.retry_base_ms)
-                    .and_then(|d| chrono::Duration::from_std(d).ok())
-                    .map(|d| now + d);
+                let (error, retry) = match failure {
+                    Failure::Transient(error) => {
+                        let retry = notices::retry_delay(
+                            message.attempts,
+                            n.max_attempts,
+                            n.retry_base_ms,
+                        )
+                        .and_then(|d| chrono::Duration::from_std(d).ok())
+                        .map(|d| now + d);
+                        (error, retry)
+                    }
+                    Failure::Permanent(error) => (error, None),
+                };
                 if retry.is_none() {
                     tracing::warn!(id = %message.id, channel = %message.channel, %error, "notification dead");
                 }
-                store::outbox::failed(&mut conn, message.id, &error, retry)
+                store::outbox::failed(&mut conn, message, &error, retry)
             }
         }
         .map_err(|e| e.to_string())
     }
 
-    fn deliver(&self, message: &Notification) -> Result<(), String> {
+    fn deliver(&self, message: &Notification) -> Result<(), Failure> {
+        let permanent = |e: String| Failure::Permanent(e);
         match message.channel.as_str() {
             "email" => {
-                let smtp = self.smtp.as_ref().ok_or("e-mail is not configured")?;
+                let smtp = self
+                    .smtp
+                    .as_ref()
+                    .ok_or_else(|| permanent("e-mail is not configured".into()))?;
+                let to = message
+                    .recipient
+                    .parse()
+                    .map_err(|e| permanent(format!("recipient: {e}")))?;
                 let email = lettre::Message::builder()
                     .from(self.from.clone())
-                    .to(message
-                        .recipient
-                        .parse()
-                        .map_err(|e| format!("recipient: {e}"))?)
+                    .to(to)
                     .subject(&message.subject)
                     .header(lettre::message::header::ContentType::TEXT_PLAIN)
                     .body(message.body.clone())
-                    .map_err(|e| e.to_string())?;
-                lettre::Transport::send(smtp, &email)
-                    .map(|_| ())
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| permanent(e.to_string()))?;
+                lettre::Transport::send(smtp, &email)?;
+                Ok(())
             }
             "sms" => {
                 let n = &self.config.notifications;
-                let url = n.sms_url.as_deref().ok_or("SMS is not configured")?;
+                let url = n
+                    .sms_url
+                    .as_deref()
+                    .ok_or_else(|| permanent("SMS is not configured".into()))?;
                 let mut request = self.http.post(url);
                 if let Some(token) = &n.sms_token {
                     request = request.header("Authorization", &format!("Bearer {token}"));
@@ -198,12 +239,14 @@ impl Worker {
                 let id: Id = message
                     .recipient
                     .parse()
-                    .map_err(|_| "not a subscription id")?;
-                let mut conn = self.pool.get().map_err(|e| e.to_string())?;
-                let subscription = store::outbox::subscription(&mut conn, id)
-                    .map_err(|e| e.to_string())?
-                    .ok_or("the subscription no longer exists")?;
+                    .map_err(|_| permanent("not a subscription id".into()))?;
+                let mut conn = self.pool.get()?;
+                let subscription = store::outbox::subscription(&mut conn, id)?
+                    .ok_or_else(|| permanent("the subscription no longer exists".into()))?;
                 drop(conn);
+                if !self.config.notifications.webhook_private_addresses {
+                    public_only(&subscription.url)?;
+                }
                 let t = Utc::now().timestamp();
                 let request = self
                     .http
@@ -217,7 +260,7 @@ impl Worker {
                     );
                 answered(request.send(message.body.as_bytes()))
             }
-            other => Err(format!("unknown channel {other}")),
+            other => Err(permanent(format!("unknown channel {other}"))),
         }
     }
 
@@ -249,6 +292,7 @@ impl Worker {
                 let to = match d.assigned_specialist_id {
                     Some(specialist) => store::accounts::find(conn, specialist)
                         .map_err(e)?
+                        .filter(|a| !a.disabled)
                         .and_then(|a| Some((a.id, a.email?)))
                         .into_iter()
                         .collect(),
@@ -286,18 +330,22 @@ impl Worker {
             }
         }
         if let Some(day) = notices::overdue_list_day(&calendar, now) {
-            self.overdue_lists(conn, now, day)?;
+            let mut done = self.listed_day.lock().unwrap_or_else(|e| e.into_inner());
+            if *done != Some(day) && self.overdue_lists(conn, now, day)? {
+                *done = Some(day);
+            }
         }
         Ok(())
     }
 
-    /// One message per leader of each unit with overdue dossiers, listing them (at most 200).
+    /// One message per leader of each unit with overdue dossiers, listing them (at most 200);
+    /// whether there were any (until there are, the day's lists are looked for again).
     fn overdue_lists(
         &self,
         conn: &mut crate::db::DbConn,
         now: DateTime<Utc>,
         day: NaiveDate,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         let e = |e: diesel::result::Error| e.to_string();
         let tz = self.config.time_zone;
         let filter = store::dossiers::DossierFilter {
@@ -334,6 +382,7 @@ impl Worker {
                 None => break,
             }
         }
+        let any = !per_unit.is_empty();
         for (unit, lines) in per_unit {
             let leaders = store::accounts::emails_of(conn, unit, Role::Leader).map_err(e)?;
             let count = lines.len();
@@ -360,19 +409,44 @@ impl Worker {
                 store::outbox::schedule(conn, &message).map_err(e)?;
             }
         }
-        Ok(())
+        Ok(any)
     }
 }
 
 /// A 2xx answer is a delivery; anything else is a failed try.
-fn answered(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<(), String> {
-    let response = result.map_err(|e| e.to_string())?;
-    let status = response.status();
+fn answered(result: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<(), Failure> {
+    let status = result?.status();
     if status.is_success() {
         Ok(())
     } else {
-        Err(format!("answered {status}"))
+        Err(Failure::Transient(format!("answered {status}")))
     }
+}
+
+/// Refuses a webhook URL whose host is, or resolves to, a loopback, private, link-local or
+/// unspecified address (the service's own network), unless
+/// `MOTCUA_WEBHOOK_PRIVATE_ADDRESSES` allows them.
+fn public_only(url: &str) -> Result<(), Failure> {
+    let uri: ureq::http::Uri = url
+        .parse()
+        .map_err(|_| Failure::Permanent("not a URL".into()))?;
+    let host = uri.host().unwrap_or_default().trim_matches(['[', ']']);
+    let port = uri
+        .port_u16()
+        .unwrap_or(if uri.scheme_str() == Some("https") {
+            443
+        } else {
+            80
+        });
+    let addresses = std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?;
+    for address in addresses {
+        if !notices::is_public(address.ip()) {
+            return Err(Failure::Permanent(format!(
+                "{host} is a private address (set MOTCUA_WEBHOOK_PRIVATE_ADDRESSES to allow)"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The `X-Motcua-Signature` of a webhook body sent at `t` (Unix seconds).

@@ -134,14 +134,42 @@ impl FileStore {
     }
 }
 
-/// An object of the store: a content named by its digest, or (`sha256` none) a temporary file
-/// an interrupted upload left in the local store's `tmp/`.
+/// An object of the store: a content named by its digest, a temporary file an interrupted
+/// upload left in the local store's `tmp/`, or something else (never ours to remove).
 #[derive(Debug, Clone)]
 pub struct Stored {
-    pub sha256: Option<String>,
-    /// Its place in the store, for [`FileStore::remove_stored`].
+    pub kind: StoredKind,
+    /// Its place in the store (`ab/ab12…`, `tmp/…`).
     pub path: String,
     pub modified: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredKind {
+    /// A content, with its digest.
+    Content(String),
+    Temporary,
+    Foreign,
+}
+
+impl StoredKind {
+    /// What the object at `path` is: `xx/<64 hex digits starting with xx>`, `tmp/<name>`, or
+    /// anything else.
+    fn of(path: &str) -> StoredKind {
+        let hex = |s: &str| s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        match path.split_once('/') {
+            Some(("tmp", name)) if !name.is_empty() && !name.contains('/') => StoredKind::Temporary,
+            Some((folder, name))
+                if folder.len() == 2
+                    && name.len() == 64
+                    && hex(name)
+                    && name.starts_with(folder) =>
+            {
+                StoredKind::Content(name.to_string())
+            }
+            _ => StoredKind::Foreign,
+        }
+    }
 }
 
 impl FileStore {
@@ -160,7 +188,7 @@ impl FileStore {
                     .map(|o| {
                         let path = o.location.to_string();
                         Stored {
-                            sha256: path.rsplit('/').next().map(str::to_string),
+                            kind: StoredKind::of(&path),
                             path,
                             modified: o.last_modified,
                         }
@@ -170,17 +198,43 @@ impl FileStore {
         }
     }
 
-    /// Removes an object [`FileStore::list`] gave.
-    pub async fn remove_stored(&self, stored: &Stored) -> Result<(), StorageError> {
-        match (self, &stored.sha256) {
-            (FileStore::Local(root), None) => {
-                let path = root.join(&stored.path);
-                Ok(actix_web::web::block(move || fs::remove_file(path)).await??)
+    /// The modification time of the object at `path` now (`None` once it is gone).
+    async fn modified(
+        &self,
+        path: &str,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>, StorageError> {
+        match self {
+            FileStore::Local(root) => {
+                let path = root.join(path);
+                let found = actix_web::web::block(move || fs::metadata(path)).await?;
+                match found {
+                    Ok(meta) => Ok(Some(meta.modified()?.into())),
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e.into()),
+                }
             }
-            (_, Some(sha256)) => self.remove(sha256).await,
-            (FileStore::ObjectStore(store), None) => {
-                Ok(store.delete(&stored.path.as_str().into()).await?)
+            FileStore::ObjectStore(store) => match store.head(&path.into()).await {
+                Ok(meta) => Ok(Some(meta.last_modified)),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+        }
+    }
+
+    /// Removes the object at `path` (one already gone is not an error).
+    async fn remove_path(&self, path: &str) -> Result<(), StorageError> {
+        match self {
+            FileStore::Local(root) => {
+                let path = root.join(path);
+                match actix_web::web::block(move || fs::remove_file(path)).await? {
+                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.into()),
+                    _ => Ok(()),
+                }
             }
+            FileStore::ObjectStore(store) => match store.delete(&path.into()).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(e.into()),
+            },
         }
     }
 }
@@ -192,23 +246,36 @@ pub struct Checked {
     pub stored: usize,
     /// Contents rows name that the store does not have.
     pub missing: Vec<String>,
-    /// Objects no row names (interrupted uploads), and how many of them were removed.
+    /// Contents no row names and temporary files (interrupted uploads), and how many of them
+    /// were removed.
     pub orphans: usize,
     pub removed: usize,
+    /// Objects that are neither (left alone).
+    pub foreign: Vec<String>,
 }
 
 impl FileStore {
-    /// Compares the store with the contents rows name (`named`): every named content must be
-    /// there; objects no row names are orphans, removed when older than `remove_older_than`
-    /// (an upload writes its content before its row, so a young orphan may be one in flight).
+    /// Compares the store with the contents rows name: every named content must be there;
+    /// contents no row names and temporary files are orphans, removed when older than
+    /// `remove_older_than`. The store is listed before `named` reads the rows, so a content
+    /// stored and named meanwhile is never taken for an orphan; and each orphan is checked
+    /// again just before it goes (`is_named` reads the rows; `put` refreshes the modification
+    /// time of a content it finds, so a content an upload has just reused is young again).
     pub async fn check(
         &self,
-        named: &std::collections::HashSet<String>,
+        named: impl FnOnce() -> Result<std::collections::HashSet<String>, String>,
+        is_named: impl Fn(&str) -> Result<bool, String>,
         remove_older_than: Option<chrono::Duration>,
     ) -> Result<Checked, StorageError> {
         let stored = self.list().await?;
-        let present: std::collections::HashSet<&str> =
-            stored.iter().filter_map(|s| s.sha256.as_deref()).collect();
+        let named = named()?;
+        let present: std::collections::HashSet<&str> = stored
+            .iter()
+            .filter_map(|s| match &s.kind {
+                StoredKind::Content(digest) => Some(digest.as_str()),
+                _ => None,
+            })
+            .collect();
         let mut missing: Vec<String> = named
             .iter()
             .filter(|n| !present.contains(n.as_str()))
@@ -221,14 +288,34 @@ impl FileStore {
             ..Checked::default()
         };
         let now = chrono::Utc::now();
+        let old = |at: chrono::DateTime<chrono::Utc>| {
+            remove_older_than.is_some_and(|age| now - at >= age)
+        };
         for object in &stored {
-            if object.sha256.as_ref().is_some_and(|d| named.contains(d)) {
+            let digest = match &object.kind {
+                StoredKind::Content(digest) if named.contains(digest) => continue,
+                StoredKind::Content(digest) => Some(digest.as_str()),
+                StoredKind::Temporary => None,
+                StoredKind::Foreign => {
+                    out.foreign.push(object.path.clone());
+                    continue;
+                }
+            };
+            out.orphans += 1;
+            if !old(object.modified) {
                 continue;
             }
-            out.orphans += 1;
-            if remove_older_than.is_some_and(|age| now - object.modified >= age) {
-                self.remove_stored(object).await?;
-                out.removed += 1;
+            if let Some(digest) = digest {
+                if is_named(digest)? {
+                    continue;
+                }
+            }
+            match self.modified(&object.path).await? {
+                Some(at) if old(at) => {
+                    self.remove_path(&object.path).await?;
+                    out.removed += 1;
+                }
+                _ => {}
             }
         }
         Ok(out)
@@ -239,17 +326,39 @@ fn list_local(root: &Path) -> io::Result<Vec<Stored>> {
     let mut out = Vec::new();
     for dir in fs::read_dir(root)? {
         let dir = dir?;
+        let folder = dir.file_name().to_string_lossy().into_owned();
         if !dir.file_type()?.is_dir() {
+            out.push(Stored {
+                kind: StoredKind::Foreign,
+                modified: dir.metadata()?.modified()?.into(),
+                path: folder,
+            });
             continue;
         }
-        let folder = dir.file_name().to_string_lossy().into_owned();
-        for entry in fs::read_dir(dir.path())? {
+        let entries = match fs::read_dir(dir.path()) {
+            Ok(entries) => entries,
+            // Not ours to read (lost+found on a mount point): reported, never touched.
+            Err(_) => {
+                out.push(Stored {
+                    kind: StoredKind::Foreign,
+                    modified: chrono::Utc::now(),
+                    path: format!("{folder}/"),
+                });
+                continue;
+            }
+        };
+        for entry in entries {
             let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let modified: chrono::DateTime<chrono::Utc> = entry.metadata()?.modified()?.into();
+            let path = format!("{folder}/{}", entry.file_name().to_string_lossy());
+            let modified: chrono::DateTime<chrono::Utc> = match entry.metadata() {
+                Ok(meta) => meta.modified()?.into(),
+                // Renamed or removed meanwhile (an upload in flight): not there any more.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
             out.push(Stored {
-                sha256: (folder != "tmp").then(|| name.clone()),
-                path: format!("{folder}/{name}"),
+                kind: StoredKind::of(&path),
+                path,
                 modified,
             });
         }
@@ -260,6 +369,11 @@ fn list_local(root: &Path) -> io::Result<Vec<Stored>> {
 fn put_local(root: &Path, sha256: &str, bytes: &[u8]) -> io::Result<bool> {
     let path = root.join(key(sha256));
     if path.exists() {
+        // Young again: `motcua files check` never removes a content an upload has just reused.
+        fs::File::options()
+            .write(true)
+            .open(&path)?
+            .set_modified(std::time::SystemTime::now())?;
         return Ok(false);
     }
     let dir = path.parent().expect("a digest path has a folder");

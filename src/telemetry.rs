@@ -18,15 +18,20 @@ pub fn init(format: LogFormat) {
     };
 }
 
-/// A request's id: the `X-Request-Id` it came with (from a load balancer or the client), when
-/// that is 1 to 64 letters, digits, `-`, `_` or `.` with at least one letter (so that no
-/// national id or phone number a client puts there reaches the logs); else the one generated
-/// for it. It is logged with the request's lines and returned in its answer.
+/// A request's id: the `X-Request-Id` a trusted load balancer (`MOTCUA_TRUSTED_PROXIES`) sent
+/// with it, when that is 1 to 64 letters, digits, `-`, `_` or `.` with at least one letter (so
+/// that a plain number, an id or a phone number, is never taken); else the one generated for
+/// it. It is logged with the request's lines and returned in its answer.
 pub fn request_id(request: &actix_web::dev::ServiceRequest) -> String {
     use actix_web::HttpMessage;
+    let trusted = request
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .zip(request.peer_addr())
+        .is_some_and(|(state, peer)| state.config.trusted_proxies.contains(&peer.ip()));
     let sent = request
         .headers()
         .get("x-request-id")
+        .filter(|_| trusted)
         .and_then(|v| v.to_str().ok())
         .filter(|v| {
             (1..=64).contains(&v.len())

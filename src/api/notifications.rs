@@ -185,6 +185,9 @@ async fn unsubscribe(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A notification as administrators see it: what was sent to whom and how it went, not what it
+/// said (administrators see no dossier: the text and the full address or number are the
+/// applicant's).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotificationView {
     pub id: Id,
@@ -192,11 +195,10 @@ pub struct NotificationView {
     pub channel: String,
     /// The notice (`dossier.received`, `official.due_soon`, …) or the webhook's event.
     pub kind: String,
-    /// The address, phone number or subscription id.
+    /// The subscription id of a webhook call; an e-mail address or phone number masked
+    /// (`ng***@example.vn`, `091****678`).
     pub recipient: String,
     pub dossier_id: Option<Id>,
-    pub subject: String,
-    pub body: String,
     /// `pending`, `sent` or `dead`.
     pub status: String,
     pub attempts: i32,
@@ -209,14 +211,16 @@ pub struct NotificationView {
 
 impl From<Notification> for NotificationView {
     fn from(n: Notification) -> Self {
+        let recipient = match n.channel.as_str() {
+            "webhook" => n.recipient.clone(),
+            _ => mask(&n.recipient),
+        };
         NotificationView {
             id: n.id,
             channel: n.channel,
             kind: n.kind,
-            recipient: n.recipient,
+            recipient,
             dossier_id: n.dossier_id,
-            subject: n.subject,
-            body: n.body,
             status: n.status,
             attempts: n.attempts,
             next_attempt_at: n.next_attempt_at.and_utc(),
@@ -224,6 +228,24 @@ impl From<Notification> for NotificationView {
             created_at: n.created_at.and_utc(),
             sent_at: n.sent_at.map(|t| t.and_utc()),
         }
+    }
+}
+
+/// An address or number with its middle hidden: the first two or three characters, then the
+/// domain of an address or the last three digits of a number.
+fn mask(recipient: &str) -> String {
+    let chars: Vec<char> = recipient.chars().collect();
+    match recipient.split_once('@') {
+        Some((local, domain)) => {
+            let shown: String = local.chars().take(2).collect();
+            format!("{shown}***@{domain}")
+        }
+        None if chars.len() > 6 => {
+            let head: String = chars[..3].iter().collect();
+            let tail: String = chars[chars.len() - 3..].iter().collect();
+            format!("{head}{}{tail}", "*".repeat(chars.len() - 6))
+        }
+        None => "*".repeat(chars.len()),
     }
 }
 
@@ -313,4 +335,14 @@ async fn retry_notification(
         return Err(ApiError::not_found("Dead notification"));
     }
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn recipients_are_masked() {
+        assert_eq!(super::mask("cong.dan@example.vn"), "co***@example.vn");
+        assert_eq!(super::mask("0912345678"), "091****678");
+        assert_eq!(super::mask("12345"), "*****");
+    }
 }

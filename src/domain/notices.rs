@@ -138,6 +138,34 @@ pub fn valid_filter(filter: &str) -> bool {
         })
 }
 
+/// Whether an address is on the public internet: not loopback, private (RFC 1918, unique
+/// local), link-local (cloud metadata), unspecified, CGNAT or multicast.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(std::net::IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80)
+            }
+        },
+    }
+}
+
 /// Whether the officials of a dossier due at `due_at` are to be warned at `now`: it is not yet
 /// due and at most one working day of working time is left.
 pub fn due_soon(calendar: &WorkingCalendar, now: DateTime<Utc>, due_at: DateTime<Utc>) -> bool {
@@ -291,6 +319,28 @@ mod tests {
         ];
         for (now, day) in table {
             assert_eq!(overdue_list_day(&cal, at(now)), day, "{now}");
+        }
+    }
+
+    #[test]
+    fn public_addresses() {
+        let table = [
+            ("8.8.8.8", true),
+            ("2001:4860:4860::8888", true),
+            ("127.0.0.1", false),
+            ("10.1.2.3", false),
+            ("172.28.0.10", false),
+            ("192.168.1.1", false),
+            ("169.254.169.254", false),
+            ("100.64.0.1", false),
+            ("0.0.0.0", false),
+            ("::1", false),
+            ("fd00::1", false),
+            ("fe80::1", false),
+            ("::ffff:127.0.0.1", false),
+        ];
+        for (ip, public) in table {
+            assert_eq!(is_public(ip.parse().unwrap()), public, "{ip}");
         }
     }
 

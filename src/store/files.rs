@@ -66,3 +66,16 @@ pub fn named_contents(conn: &mut DbConn) -> QueryResult<std::collections::HashSe
     );
     Ok(named)
 }
+
+/// Whether a file or a document names this content.
+pub fn names(conn: &mut DbConn, sha256: &str) -> QueryResult<bool> {
+    let files: i64 = files::table
+        .filter(files::sha256.eq(sha256))
+        .count()
+        .get_result(conn)?;
+    let documents: i64 = documents::table
+        .filter(documents::sha256.eq(sha256))
+        .count()
+        .get_result(conn)?;
+    Ok(files + documents > 0)
+}

@@ -109,11 +109,19 @@ pub fn tell_of(
             Notice::Apologized => dossier.apology_due_at.or(dossier.due_at),
             _ => dossier.due_at,
         };
+        // What the applicant is told of the officials' words: what to supplement, why the
+        // delay; never the internal notes of other actions.
+        let details: serde_json::Value = serde_json::from_str(&event.details).unwrap_or_default();
+        let note = match notice {
+            Notice::SupplementRequested => event.note.clone(),
+            Notice::Apologized => details["reason"].as_str().map(str::to_string),
+            _ => None,
+        };
         let letter = Letter {
             applicant_name: &dossier.applicant_full_name,
             code: dossier.code.as_deref(),
             due_at: due_at.map(|d| d.and_utc().with_timezone(&tz).naive_local()),
-            note: event.note.as_deref(),
+            note: note.as_deref(),
         };
         if let (true, Some(address)) = (channels.email, &dossier.applicant_email) {
             let (subject, body) = notice.email(&letter);
@@ -197,6 +205,16 @@ pub fn claim(
     limit: i64,
 ) -> QueryResult<Vec<Notification>> {
     use notifications as n;
+    let due_now = || {
+        n::table
+            .filter(n::status.eq("pending"))
+            .filter(n::next_attempt_at.le(now.naive_utc()))
+    };
+    // A read first: most polls find nothing, and need not take SQLite's write lock.
+    let any: Option<Id> = due_now().select(n::id).first(conn).optional()?;
+    if any.is_none() {
+        return Ok(Vec::new());
+    }
     db::write(conn, |conn| {
         let due = n::table
             .filter(n::status.eq("pending"))
@@ -225,13 +243,15 @@ pub fn claim(
     })
 }
 
-/// Records a delivered message.
-pub fn sent(conn: &mut DbConn, id: Id, now: DateTime<Utc>) -> QueryResult<()> {
+/// Records a delivered message. Fenced by its try: a worker whose lease ended (and whose
+/// message another worker took, counting another try) writes nothing.
+pub fn sent(conn: &mut DbConn, message: &Notification, now: DateTime<Utc>) -> QueryResult<()> {
     use notifications as n;
     diesel::update(
         n::table
-            .filter(n::id.eq(id))
-            .filter(n::status.eq("pending")),
+            .filter(n::id.eq(message.id))
+            .filter(n::status.eq("pending"))
+            .filter(n::attempts.eq(message.attempts)),
     )
     .set((
         n::status.eq("sent"),
@@ -242,18 +262,20 @@ pub fn sent(conn: &mut DbConn, id: Id, now: DateTime<Utc>) -> QueryResult<()> {
     .map(|_| ())
 }
 
-/// Records a failed try: the next one at `retry_at`, or dead when there is none.
+/// Records a failed try: the next one at `retry_at`, or dead when there is none. Fenced like
+/// [`sent`].
 pub fn failed(
     conn: &mut DbConn,
-    id: Id,
+    message: &Notification,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
 ) -> QueryResult<()> {
     use notifications as n;
     let error: String = error.chars().take(1000).collect();
     let target = n::table
-        .filter(n::id.eq(id))
-        .filter(n::status.eq("pending"));
+        .filter(n::id.eq(message.id))
+        .filter(n::status.eq("pending"))
+        .filter(n::attempts.eq(message.attempts));
     match retry_at {
         Some(at) => diesel::update(target)
             .set((

@@ -38,9 +38,12 @@ fn unknown_routes_are_problems_with_the_request_id() {
     app.get("/api/v1/calendar/20260", None)
         .problem(404, "not_found");
 
-    // The request id a load balancer sent is kept (answer and problem); a malformed one is
-    // replaced by a generated one.
+    // A request id from a client is not taken; from a trusted load balancer it is kept (answer
+    // and problem), unless malformed.
     let sent = [("X-Request-Id", "nginx-4f2a9c.17")];
+    let (answer, _) = app.send_with_headers("GET", "/api/v1/nothing-here", None, &sent, None);
+    assert_eq!(answer.request_id.as_deref().map(str::len), Some(36));
+    let app = TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]);
     let (answer, _) = app.send_with_headers("GET", "/api/v1/nothing-here", None, &sent, None);
     answer.problem(404, "not_found");
     assert_eq!(answer.request_id.as_deref(), Some("nginx-4f2a9c.17"));

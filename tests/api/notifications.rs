@@ -28,6 +28,8 @@ fn world(
         n.sms_token = Some("sms-gateway-token".to_string());
         n.poll_ms = 20;
         n.retry_base_ms = 50;
+        // The receivers are on loopback.
+        n.webhook_private_addresses = true;
         adjust(c);
     })
 }
@@ -168,6 +170,18 @@ fn the_applicant_is_told_by_email_and_sms_of_the_receipt_a_supplement_an_apology
             .contains("Ghi chú của cán bộ: Thiếu bản sao giấy chứng sinh"),
         "{}",
         mails[4].body
+    );
+    assert!(
+        mails[3]
+            .body
+            .contains("Ghi chú của cán bộ: Cần xác minh thêm"),
+        "the apology says why: {}",
+        mails[3].body
+    );
+    assert!(
+        !mails[0].body.contains("Ghi chú"),
+        "no note on a receipt: {}",
+        mails[0].body
     );
     http.wait_for("/sms", 5);
 
@@ -453,6 +467,15 @@ fn officials_are_warned_a_working_day_before_the_due_date_and_leaders_get_the_ov
     assert_eq!(kinds, ["official.due_soon", "official.overdue_list"]);
 }
 
+/// Renames a table, straight in the database (to make the outbox unwritable for a moment).
+fn rename(w: &World, from: &str, to: &str) {
+    use diesel::prelude::*;
+    let mut conn = w.app.pool.get().unwrap();
+    diesel::sql_query(format!("ALTER TABLE {from} RENAME TO {to}"))
+        .execute(&mut *conn)
+        .unwrap();
+}
+
 /// Moves a dossier's appointment, straight in the database (time passing, for the test).
 fn set_due(w: &World, id: &str, at: chrono::NaiveDateTime) {
     use diesel::prelude::*;
@@ -466,37 +489,60 @@ fn set_due(w: &World, id: &str, at: chrono::NaiveDateTime) {
 }
 
 #[test]
-fn two_replicas_deliver_each_message_exactly_once() {
-    let (smtp, http) = (SmtpSink::start(), HttpSink::start());
-    let w = world(&smtp, &http, |_| {});
+fn two_replicas_share_the_queue_and_deliver_each_message_exactly_once() {
+    // A slow SMTP server (40 ms a message), so that both workers have work at once.
+    let (smtp, http) = (
+        SmtpSink::start_slow(std::time::Duration::from_millis(40)),
+        HttpSink::start(),
+    );
+    let w = world(&smtp, &http, |c| {
+        c.notifications.mail_from = "Một cửa 1 <one@motcua.local>".to_string();
+    });
     let url = w.app.backend_url.clone();
-    let (smtp_url, sms_url) = (smtp.url(), http.url("/sms"));
-    // A second server on the same database, with its own worker.
+    let smtp_url = smtp.url();
+    // A second server on the same database, with its own worker and its own sender.
     let _replica = crate::common::TestApp::spawn_with(move |c| {
         c.database_url = url;
         c.notifications.smtp_url = Some(smtp_url);
-        c.notifications.sms_url = Some(sms_url);
+        c.notifications.mail_from = "Một cửa 2 <two@motcua.local>".to_string();
         c.notifications.poll_ms = 20;
     });
-    subscribe(&w, &http.url("/hook"), &["*"]);
-    let count = 30;
-    for _ in 0..count {
-        submit(&w);
+    let count = 40;
+    for i in 0..count {
+        // Desk intakes that start received: each sends its receipt by e-mail.
+        w.app
+            .post(
+                "/api/v1/dossiers",
+                Some(&w.reception),
+                json!({
+                    "procedure_id": w.procedure["id"],
+                    "channel": "in_person",
+                    "applicant": {"national_id": "001099012345", "full_name": "Trần Thị Công Dân",
+                                  "email": format!("nguoi.{i}@example.vn")},
+                    "components": [{"component_id": w.component(0),
+                                    "file_id": w.upload(&w.reception, &format!("ban giay {i}"))}],
+                }),
+            )
+            .ok(201);
     }
-    http.wait_for("/hook", count);
+    smtp.wait_for(count);
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let mut ids: Vec<String> = http
-        .requests()
-        .iter()
-        .filter(|r| r.path == "/hook")
-        .map(|r| r.header("x-motcua-delivery").unwrap().to_string())
-        .collect();
-    assert_eq!(ids.len(), count, "no call made twice");
-    ids.sort();
-    ids.dedup();
-    assert_eq!(ids.len(), count, "each delivered exactly once");
+    let mails = smtp.mails();
+    assert_eq!(mails.len(), count, "no message sent twice");
+    let mut to: Vec<&str> = mails.iter().map(|m| m.to[0].as_str()).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(to.len(), count, "each applicant once");
+    let by = |from: &str| mails.iter().filter(|m| m.from == from).count();
+    let (one, two) = (by("one@motcua.local"), by("two@motcua.local"));
+    assert_eq!(one + two, count);
+    assert!(
+        one > 0 && two > 0,
+        "both replicas delivered: {one} and {two}"
+    );
     wait(|| (listed(&w, "status=sent").len() == count).then_some(()))
-        .expect("all recorded as sent");
+        .expect("all recorded as sent, each at its first try");
+    assert!(listed(&w, "status=sent").iter().all(|m| m["attempts"] == 1));
 }
 
 #[test]
@@ -514,6 +560,31 @@ fn notifications_are_written_with_the_change_or_not_at_all() {
     w.act(&w.citizen, &d, json!({"action": "receive"}))
         .problem(403, "forbidden");
     assert_eq!(w.app.count("notifications"), before);
+
+    // When the outbox cannot be written, the change is not made either.
+    rename(&w, "notifications", "notifications_away");
+    let refused = w.act(&w.reception, &d, json!({"action": "receive"}));
+    assert_eq!(refused.status, 500, "{}", refused.text);
+    rename(&w, "notifications_away", "notifications");
+    let after = w
+        .app
+        .get(
+            &format!("/api/v1/dossiers/{}", d["id"].as_str().unwrap()),
+            Some(&w.reception),
+        )
+        .ok(200)
+        .clone();
+    assert_eq!(after["status"], "submitted");
+    assert_eq!(after["version"], d["version"]);
+    assert_eq!(w.app.count("dossier_events"), 1, "no history entry either");
+    assert_eq!(w.app.count("notifications"), before);
+    // And once it can, both are.
+    w.step(&w.reception, &d, json!({"action": "receive"}));
+    assert_eq!(
+        w.app.count("notifications"),
+        before + 3,
+        "the receipt by e-mail and SMS, and the webhook call"
+    );
 
     // Bad subscriptions are refused and nothing is stored.
     for body in [
@@ -555,4 +626,31 @@ fn sent_messages_are_kept_for_keep_days_and_dead_ones_until_retried() {
     let left = listed(&w, "");
     assert_eq!(left[0]["status"], "dead");
     assert_eq!(left[0]["channel"], "webhook");
+}
+
+#[test]
+fn webhooks_to_the_services_own_network_are_refused() {
+    let (smtp, http) = (SmtpSink::start(), HttpSink::start());
+    let w = world(&smtp, &http, |c| {
+        c.notifications.webhook_private_addresses = false
+    });
+    subscribe(&w, &http.url("/inside"), &["dossier.submit"]);
+    submit(&w);
+    let dead = wait(|| {
+        let dead = listed(&w, "status=dead");
+        (dead.len() == 1).then_some(dead)
+    })
+    .expect("dead at once, without retries");
+    assert_eq!(dead[0]["attempts"], 1);
+    assert!(
+        dead[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("127.0.0.1 is a private address"),
+        "{}",
+        dead[0]
+    );
+    assert!(http.requests().is_empty(), "nothing was sent");
+    // The outbox shows no message text and masks addresses.
+    assert!(dead[0].get("body").is_none());
 }

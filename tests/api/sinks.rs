@@ -28,6 +28,11 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start() -> SmtpSink {
+        Self::start_slow(Duration::ZERO)
+    }
+
+    /// A server that takes `delay` to accept each message.
+    pub fn start_slow(delay: Duration) -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         let mails = Arc::new(Mutex::new(Vec::new()));
@@ -36,7 +41,7 @@ impl SmtpSink {
             for stream in listener.incoming().flatten() {
                 let kept = kept.clone();
                 std::thread::spawn(move || {
-                    let _ = smtp_session(stream, &kept);
+                    let _ = smtp_session(stream, &kept, delay);
                 });
             }
         });
@@ -59,7 +64,11 @@ impl SmtpSink {
     }
 }
 
-fn smtp_session(stream: TcpStream, mails: &Mutex<Vec<Mail>>) -> std::io::Result<()> {
+fn smtp_session(
+    stream: TcpStream,
+    mails: &Mutex<Vec<Mail>>,
+    delay: Duration,
+) -> std::io::Result<()> {
     let mut out = stream.try_clone()?;
     let mut lines = BufReader::new(stream);
     out.write_all(b"220 sink ESMTP\r\n")?;
@@ -94,6 +103,7 @@ fn smtp_session(stream: TcpStream, mails: &Mutex<Vec<Mail>>) -> std::io::Result<
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
             }
+            std::thread::sleep(delay);
             let (subject, body) = parse(&data);
             mails.lock().unwrap().push(Mail {
                 from: from.clone(),

@@ -58,7 +58,7 @@ fn files_live_in_an_s3_bucket_when_configured() {
         let stored = store.read(sha).await.unwrap();
         // `motcua files check` lists the bucket: the one content, named, no orphan.
         let checked = store
-            .check(&named, Some(chrono::Duration::zero()))
+            .check(|| Ok(named), |_| Ok(true), Some(chrono::Duration::zero()))
             .await
             .unwrap();
         let bucket = object_store::aws::AmazonS3Builder::new()
@@ -159,6 +159,37 @@ fn files_check_finds_missing_contents_and_removes_orphans() {
     assert!(out.contains("2 orphans, 2 removed"), "{out}");
     assert!(!data.join(format!("files/ab/{orphan}")).exists());
     assert!(!data.join("files/tmp/cd.partial").exists());
+
+    // Something not ours is reported and left alone.
+    std::fs::write(data.join("files/README"), b"kept by the operator").unwrap();
+    let (ok, out) = check(&["--remove-orphans", "--grace-minutes", "0"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("not ours (left alone): README"), "{out}");
+    assert!(data.join("files/README").exists());
+
+    // An old orphan whose content is uploaded again is named, and young again: it stays.
+    let reused = b"%PDF-1.4\nda co tu truoc".to_vec();
+    let digest = motcua::storage::digest(&reused);
+    let path = data.join(format!("files/{}/{digest}", &digest[..2]));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &reused).unwrap();
+    let hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(hours_ago)
+        .unwrap();
+    upload(&w.app, &w.citizen, "lai.pdf", &reused).0.ok(201);
+    let age = std::fs::metadata(&path).unwrap().modified().unwrap();
+    assert!(
+        age > hours_ago + std::time::Duration::from_secs(3600),
+        "refreshed"
+    );
+    let (ok, out) = check(&["--remove-orphans"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("0 orphans, 0 removed"), "{out}");
+    assert!(path.exists());
 
     // A row whose content is gone is an error, and named.
     let row = w
