@@ -162,6 +162,10 @@ enum BenchCommand {
         /// Where the pgbench scripts are written.
         #[arg(long, default_value = "target/bench")]
         work_dir: std::path::PathBuf,
+        /// SQLite only: rounds of each scenario, each the replay then the HTTP run; the
+        /// medians follow (default 3).
+        #[arg(long)]
+        rounds: Option<usize>,
     },
     /// The client of scripts/crash-test: submits and receives dossiers, retrying what got no
     /// answer with the same Idempotency-Key while the service is killed and restarted.
@@ -390,6 +394,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     seconds,
                     server_pid,
                     work_dir,
+                    rounds,
                 },
         } => {
             let config = Config::load()?;
@@ -397,6 +402,9 @@ fn run(cli: Cli) -> Result<(), String> {
             match motcua::db::Backend::from_url(&config.database_url) {
                 motcua::db::Backend::Postgres => {
                     let pg_log = pg_log.ok_or("--pg-log is needed on PostgreSQL")?;
+                    if rounds.is_some() {
+                        return Err("--rounds is for SQLite: PostgreSQL runs one".into());
+                    }
                     let options = motcua::bench::baseline::Options {
                         database_url: &config.database_url,
                         pg_log: &pg_log,
@@ -411,6 +419,7 @@ fn run(cli: Cli) -> Result<(), String> {
                     let options = motcua::bench::sqlite_baseline::Options {
                         clients,
                         seconds,
+                        rounds: rounds.unwrap_or(3),
                         server_pid,
                     };
                     motcua::bench::sqlite_baseline::compare(&client, &config, &options)

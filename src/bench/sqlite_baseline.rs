@@ -41,7 +41,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use uuid::Uuid;
 
 use super::load::{self, Client, Figures, Mode, Request, Scenario};
-use super::measure::{percentile, Latency};
+use super::measure::{median, percentile, Latency};
 use crate::config::Config;
 
 /// A value bound to a statement, as SQLite receives it.
@@ -889,10 +889,72 @@ impl std::fmt::Display for Compared {
     }
 }
 
+impl Compared {
+    fn ratio(&self) -> f64 {
+        self.http.latency.per_second / self.replay.per_second.max(1e-9)
+    }
+}
+
+/// The rounds of one scenario: medians, and the range of the rounds' ratios.
+pub struct Summary {
+    pub name: String,
+    pub rounds: usize,
+    pub http_per_second: f64,
+    pub http_p99_ms: f64,
+    pub replay_per_second: f64,
+    pub replay_p99_ms: f64,
+    pub ratio: f64,
+    pub ratio_range: (f64, f64),
+}
+
+impl Summary {
+    pub fn of(name: &str, rounds: &[Compared]) -> Summary {
+        let med = |f: &dyn Fn(&Compared) -> f64| {
+            let mut values: Vec<f64> = rounds.iter().map(f).collect();
+            median(&mut values)
+        };
+        let ratios: Vec<f64> = rounds.iter().map(Compared::ratio).collect();
+        Summary {
+            name: name.to_string(),
+            rounds: rounds.len(),
+            http_per_second: med(&|c| c.http.latency.per_second),
+            http_p99_ms: med(&|c| c.http.latency.p99_ms),
+            replay_per_second: med(&|c| c.replay.per_second),
+            replay_p99_ms: med(&|c| c.replay.p99_ms),
+            ratio: med(&Compared::ratio),
+            ratio_range: (
+                ratios.iter().copied().fold(f64::INFINITY, f64::min),
+                ratios.iter().copied().fold(0.0, f64::max),
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}, medians of {} rounds: HTTP {:.0}/s p99 {:.2} ms, SQLite in process {:.0} tx/s p99 {:.2} ms; HTTP reaches {:.1}% of it (rounds {:.1}%–{:.1}%)",
+            self.name,
+            self.rounds,
+            self.http_per_second,
+            self.http_p99_ms,
+            self.replay_per_second,
+            self.replay_p99_ms,
+            100.0 * self.ratio,
+            100.0 * self.ratio_range.0,
+            100.0 * self.ratio_range.1
+        )
+    }
+}
+
 /// Options of [`compare`].
 pub struct Options {
     pub clients: usize,
     pub seconds: f64,
+    /// Rounds of each scenario, each a replay then the HTTP run, so that the machine's drift
+    /// (the disk's flushes above all: a commit waits for one) hits both alike.
+    pub rounds: usize,
     pub server_pid: Option<u32>,
 }
 
@@ -901,9 +963,10 @@ pub struct Options {
 const RECEIPTS_PER_SECOND: f64 = 4000.0;
 
 /// For online submission, desk intake and receipt: captures the statements of a request at
-/// each commune from the service started in this process, replays them in process with as
-/// many threads as the HTTP run has clients, then runs the same scenario over HTTP against
-/// the service at `client` in closed loop; prints each as it is measured.
+/// each commune from the service started in this process; then, `rounds` times, replays them
+/// in process with as many threads as the HTTP run has clients and runs the same scenario
+/// over HTTP against the service at `client` in closed loop; prints each round as it is
+/// measured, then the medians.
 pub fn compare(client: &Client, config: &Config, options: &Options) -> Result<(), String> {
     let path = config
         .database_url
@@ -920,50 +983,67 @@ pub fn compare(client: &Client, config: &Config, options: &Options) -> Result<()
         scenarios.iter().map(|&s| capture(&server, s)).collect();
     server.stop();
     let captured = captured?;
-    let mut queue: Vec<Made> = Vec::new();
+    // The dossiers submitted by the replay, to receive; those before `taken` are received.
+    let (mut queue, mut taken): (Vec<Made>, usize) = (Vec::new(), 0);
     let timing = (load::WARM_UP_SECONDS, options.seconds);
     let submissions = &captured[0].templates;
+    let mut summaries = Vec::new();
     for (scenario, captured) in scenarios.into_iter().zip(&captured) {
         let acts = scenario == Scenario::Receive;
-        if acts {
-            // Enough dossiers to act on: a generous guess of the replay's rate.
-            let wanted = (RECEIPTS_PER_SECOND * (timing.0 + timing.1)) as usize;
-            if queue.len() < wanted {
-                let more = fill(&path, submissions, wanted - queue.len())?;
-                queue.extend(more);
+        let mut rounds = Vec::new();
+        for _ in 0..options.rounds.max(1) {
+            if acts {
+                // Enough dossiers to act on: a generous guess of the replay's rate.
+                let wanted = (RECEIPTS_PER_SECOND * (timing.0 + timing.1)) as usize;
+                let left = queue.len() - taken;
+                if left < wanted {
+                    let more = fill(&path, submissions, wanted - left)?;
+                    queue.extend(more);
+                }
             }
+            let replayed = replay(
+                &path,
+                &captured.templates,
+                options.clients,
+                timing,
+                acts.then_some(&queue[taken..]),
+            )?;
+            let checked = if acts {
+                &queue[taken..taken + replayed.consumed]
+            } else {
+                &replayed.made[..]
+            };
+            check(&path, checked, captured.status.as_deref())?;
+            if acts {
+                taken += replayed.consumed;
+            }
+            if scenario == Scenario::OnlineSubmit {
+                queue.extend(&replayed.made);
+            }
+            let mode = Mode::Closed {
+                clients: options.clients,
+            };
+            let http = load::run(client, scenario, mode, options.seconds, options.server_pid)?;
+            let compared = Compared {
+                http,
+                replay: replayed.latency,
+                threads: options.clients,
+                statements: (
+                    captured.statements.iter().copied().min().unwrap_or(0),
+                    captured.statements.iter().copied().max().unwrap_or(0),
+                ),
+                drained: replayed.drained,
+            };
+            println!("{compared}");
+            rounds.push(compared);
         }
-        let replayed = replay(
-            &path,
-            &captured.templates,
-            options.clients,
-            timing,
-            acts.then_some(queue.as_slice()),
-        )?;
-        let checked = if acts {
-            &queue[..replayed.consumed]
-        } else {
-            &replayed.made[..]
-        };
-        check(&path, checked, captured.status.as_deref())?;
-        if scenario == Scenario::OnlineSubmit {
-            queue = replayed.made.clone();
+        let name = rounds[0].http.latency.name.clone();
+        summaries.push(Summary::of(&name, &rounds));
+    }
+    if options.rounds > 1 {
+        for summary in summaries {
+            println!("{summary}");
         }
-        let mode = Mode::Closed {
-            clients: options.clients,
-        };
-        let http = load::run(client, scenario, mode, options.seconds, options.server_pid)?;
-        let compared = Compared {
-            http,
-            replay: replayed.latency,
-            threads: options.clients,
-            statements: (
-                captured.statements.iter().copied().min().unwrap_or(0),
-                captured.statements.iter().copied().max().unwrap_or(0),
-            ),
-            drained: replayed.drained,
-        };
-        println!("{compared}");
     }
     Ok(())
 }
@@ -1097,5 +1177,53 @@ mod tests {
             code: "B1".into(),
         };
         assert_eq!(values.bind(&t.steps[0].binds[1]), ValueRef::Blob(&[7; 16]));
+    }
+
+    fn round(http: f64, replay: f64) -> Compared {
+        let latency = |per_second: f64| Latency {
+            name: "online submit".into(),
+            requests: 1,
+            errors: 0,
+            per_second,
+            p50_ms: 1.0,
+            p95_ms: 2.0,
+            p99_ms: 1000.0 / per_second,
+            max_ms: 4.0,
+        };
+        Compared {
+            http: Figures {
+                mode: "closed, 8 clients".into(),
+                latency: latency(http),
+                server_errors: 0,
+                peak_rss_mib: None,
+                remark: String::new(),
+            },
+            replay: latency(replay),
+            threads: 8,
+            statements: (22, 22),
+            drained: false,
+        }
+    }
+
+    #[test]
+    fn the_rounds_give_medians_and_the_range_of_their_ratios() {
+        let rounds = [
+            round(500.0, 1000.0),
+            round(800.0, 1000.0),
+            round(600.0, 2000.0),
+        ];
+        let s = Summary::of("online submit", &rounds);
+        assert_eq!(s.rounds, 3);
+        assert_eq!(s.http_per_second, 600.0);
+        assert_eq!(s.replay_per_second, 1000.0);
+        // The median of the rounds' ratios, not the ratio of the medians.
+        assert_eq!(s.ratio, 0.5);
+        assert_eq!(s.ratio_range, (0.3, 0.8));
+        let text = s.to_string();
+        assert!(
+            text.contains("HTTP reaches 50.0% of it (rounds 30.0%–80.0%)"),
+            "{text}"
+        );
+        assert!(rounds[1].to_string().contains("HTTP reaches 80.0% of it"));
     }
 }

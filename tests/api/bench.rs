@@ -134,6 +134,8 @@ fn a_seeded_database_is_whole_and_reported_on() {
             "2",
             "--seconds",
             "0.3",
+            "--rounds",
+            "1",
         ];
         let (ok, out) = app.command(&baseline);
         assert!(ok, "{out}");
