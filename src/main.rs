@@ -142,14 +142,17 @@ enum BenchCommand {
         #[arg(long, default_value_t = 4)]
         beside_clients: usize,
     },
-    /// Online submission, desk intake and receipt over HTTP against pgbench running the same
-    /// statements (captured from PostgreSQL's log) with the same clients (PostgreSQL only).
+    /// Online submission, desk intake and receipt over HTTP against the database running the
+    /// same statements with as many clients: on PostgreSQL, pgbench on the statements captured
+    /// from its log; on SQLite, a replay in this process of the statements recorded from the
+    /// service (started here on the same database).
     Baseline {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         url: String,
-        /// The PostgreSQL server's log file (its statements are captured from it).
+        /// The PostgreSQL server's log file (its statements are captured from it); PostgreSQL
+        /// only.
         #[arg(long)]
-        pg_log: std::path::PathBuf,
+        pg_log: Option<std::path::PathBuf>,
         #[arg(long, default_value_t = 8)]
         clients: usize,
         #[arg(long, default_value_t = 10.0)]
@@ -159,6 +162,10 @@ enum BenchCommand {
         /// Where the pgbench scripts are written.
         #[arg(long, default_value = "target/bench")]
         work_dir: std::path::PathBuf,
+        /// SQLite only: rounds of each scenario, each the replay then the HTTP run; the
+        /// medians follow (default 3).
+        #[arg(long)]
+        rounds: Option<usize>,
     },
     /// The client of scripts/crash-test: submits and receives dossiers, retrying what got no
     /// answer with the same Idempotency-Key while the service is killed and restarted.
@@ -389,19 +396,37 @@ fn run(cli: Cli) -> Result<(), String> {
                     seconds,
                     server_pid,
                     work_dir,
+                    rounds,
                 },
         } => {
             let config = Config::load()?;
-            let options = motcua::bench::baseline::Options {
-                database_url: &config.database_url,
-                pg_log: &pg_log,
-                clients,
-                seconds,
-                server_pid,
-                work_dir: &work_dir,
-            };
             let client = motcua::bench::load::Client::new(&url);
-            motcua::bench::baseline::compare(&client, &options)
+            match motcua::db::Backend::from_url(&config.database_url) {
+                motcua::db::Backend::Postgres => {
+                    let pg_log = pg_log.ok_or("--pg-log is needed on PostgreSQL")?;
+                    if rounds.is_some() {
+                        return Err("--rounds is for SQLite: PostgreSQL runs one".into());
+                    }
+                    let options = motcua::bench::baseline::Options {
+                        database_url: &config.database_url,
+                        pg_log: &pg_log,
+                        clients,
+                        seconds,
+                        server_pid,
+                        work_dir: &work_dir,
+                    };
+                    motcua::bench::baseline::compare(&client, &options)
+                }
+                motcua::db::Backend::Sqlite => {
+                    let options = motcua::bench::sqlite_baseline::Options {
+                        clients,
+                        seconds,
+                        rounds: rounds.unwrap_or(3),
+                        server_pid,
+                    };
+                    motcua::bench::sqlite_baseline::compare(&client, &config, &options)
+                }
+            }
         }
         Command::Bench {
             command:

@@ -15,6 +15,9 @@
 //!
 //! One request is captured at each of the communes the HTTP run uses, and pgbench picks
 //! among the scripts at random, so both spread their writes over the same units.
+//!
+//! On SQLite the same command records the statements through diesel's instrumentation and
+//! replays them in process instead ([`super::sqlite_baseline`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -564,7 +564,7 @@ pub fn run_alongside(
 
 /// Untimed seconds before each measured run, so that the service's pooled connections, the
 /// database's backends and caches are warm (a fresh server's first second is much slower).
-const WARM_UP_SECONDS: f64 = 2.0;
+pub(crate) const WARM_UP_SECONDS: f64 = 2.0;
 
 /// How many requests a run of `seconds` in `mode` may send (a guess of the most for a closed
 /// loop).

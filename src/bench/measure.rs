@@ -148,7 +148,7 @@ pub struct Throughput {
     pub ratio_range: (f64, f64),
 }
 
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(|a, b| a.total_cmp(b));
     match values.len() {
         0 => 0.0,

@@ -9,3 +9,4 @@ pub mod demo;
 pub mod load;
 pub mod measure;
 pub mod seed;
+pub mod sqlite_baseline;

@@ -17,7 +17,7 @@ pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 /// Applied to every SQLite connection: foreign keys enforced, writers wait for the lock instead
 /// of failing, WAL so readers never block the writer, and `synchronous = FULL` so that a write
 /// acknowledged to a client survives a power cut.
-const SQLITE_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+pub(crate) const SQLITE_SETUP: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
      PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;";
 
 #[derive(Debug, Clone)]

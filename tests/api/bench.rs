@@ -120,4 +120,36 @@ fn a_seeded_database_is_whole_and_reported_on() {
         ok && out.contains("[open, 40/s]") && out.contains(" 0 err "),
         "{out}"
     );
+
+    // On SQLite, the baseline records the statements of real requests through diesel's
+    // instrumentation and replays them in process: every captured value is typed, the replay
+    // stores what the service would (it checks), and each HTTP figure gets its ratio.
+    if !app.is_postgres() {
+        let baseline = [
+            "bench",
+            "baseline",
+            "--url",
+            &app.base,
+            "--clients",
+            "2",
+            "--seconds",
+            "0.3",
+            "--rounds",
+            "1",
+        ];
+        let (ok, out) = app.command(&baseline);
+        assert!(ok, "{out}");
+        let replays: Vec<&str> = out
+            .lines()
+            .filter(|l| l.contains("SQLite in process, the same"))
+            .collect();
+        assert_eq!(replays.len(), 3, "{out}");
+        for line in replays {
+            assert!(
+                line.contains("HTTP reaches") && !line.contains(" 0 tx/s"),
+                "{line}"
+            );
+        }
+        assert_eq!(out.matches(" 0 err ").count(), 3, "{out}");
+    }
 }
