@@ -115,23 +115,6 @@ impl FileStore {
             }
         }
     }
-
-    /// Removes a content; one already gone is not an error.
-    pub async fn remove(&self, sha256: &str) -> Result<(), StorageError> {
-        match self {
-            FileStore::Local(root) => {
-                let path = root.join(key(sha256));
-                match actix_web::web::block(move || fs::remove_file(path)).await? {
-                    Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e.into()),
-                    _ => Ok(()),
-                }
-            }
-            FileStore::ObjectStore(store) => match store.delete(&key(sha256).into()).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                Err(e) => Err(e.into()),
-            },
-        }
-    }
 }
 
 /// An object of the store: a content named by its digest, a temporary file an interrupted
@@ -417,8 +400,9 @@ mod tests {
         assert!(store.put(&sha, bytes.clone()).await.unwrap());
         assert!(!store.put(&sha, bytes.clone()).await.unwrap());
         assert_eq!(store.read(&sha).await.unwrap(), bytes);
-        store.remove(&sha).await.unwrap();
-        store.remove(&sha).await.unwrap();
+        // Removing is idempotent: a content already gone is not an error.
+        store.remove_path(&key(&sha)).await.unwrap();
+        store.remove_path(&key(&sha)).await.unwrap();
         assert!(store.read(&sha).await.is_err());
         assert_eq!(
             fs::read_dir(dir.path().join("files/tmp")).unwrap().count(),

@@ -281,6 +281,11 @@ impl Scope {
             unit_limit: unit_limit(state),
         })
     }
+
+    /// The units this scope covers, once its caller may read them ([`coverage`]).
+    fn coverage(&self, conn: &mut DbConn) -> Result<(UnitFilter, Vec<Unit>), ApiError> {
+        coverage(conn, &self.who, self.unit, self.subtree, self.unit_limit)
+    }
 }
 
 /// The units a report covers, once the caller is allowed to read them: the filter on the
@@ -414,13 +419,7 @@ async fn unit_report(
 
 /// The periodic report per unit of `scope`: a row per unit (its own dossiers) and the total.
 pub fn compute_units(conn: &mut DbConn, scope: &Scope) -> Result<UnitReport, ApiError> {
-    let (filter, units) = coverage(
-        conn,
-        &scope.who,
-        scope.unit,
-        scope.subtree,
-        scope.unit_limit,
-    )?;
+    let (filter, units) = scope.coverage(conn)?;
     let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, scope.dates, scope.tz)?;
     let rows = units
         .into_iter()
@@ -711,13 +710,7 @@ pub struct Month {
 /// The figures of every month of `scope`'s period, each month (clipped to the period) reported
 /// on its own over all of `scope`'s units.
 pub fn compute_months(conn: &mut DbConn, scope: &Scope) -> Result<Vec<Month>, ApiError> {
-    let (filter, _) = coverage(
-        conn,
-        &scope.who,
-        scope.unit,
-        scope.subtree,
-        scope.unit_limit,
-    )?;
+    let (filter, _) = scope.coverage(conn)?;
     let (first, last) = scope.dates;
     let mut months = Vec::new();
     let mut start = first;
@@ -851,13 +844,7 @@ pub struct IndicatorReport {
 
 /// The Decision 766 indicators of `scope`'s units together.
 pub fn compute_indicators(conn: &mut DbConn, scope: &Scope) -> Result<IndicatorReport, ApiError> {
-    let (filter, _) = coverage(
-        conn,
-        &scope.who,
-        scope.unit,
-        scope.subtree,
-        scope.unit_limit,
-    )?;
+    let (filter, _) = scope.coverage(conn)?;
     let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, scope.dates, scope.tz)?;
     let total: Counts = counts.values().sum();
     let list = indicators::indicators(&total);
