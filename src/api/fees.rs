@@ -581,7 +581,13 @@ pub struct DossierFeeView {
 /// A dossier's fee view from its frozen rows and payments.
 pub fn dossier_fee(conn: &mut DbConn, dossier: Id) -> Result<DossierFeeView, ApiError> {
     let rows = store::fees::dossier_fees(conn, dossier)?;
-    let payments = store::fees::payments(conn, dossier)?;
+    // A payment is taken only while something is due (the callback's and the workflow's
+    // checks), so a dossier charged nothing has none to read.
+    let payments = if rows.iter().any(|r| r.charged_amount > 0) {
+        store::fees::payments(conn, dossier)?
+    } else {
+        Vec::new()
+    };
     Ok(fee_view(rows, payments))
 }
 

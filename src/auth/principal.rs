@@ -88,8 +88,25 @@ impl Caller {
             Subject::Citizen { national_id, name } => {
                 Some(citizen_of_provider(conn, &national_id, name)?)
             }
+        };
+        Principal::of_account(account)
+    }
+
+    /// The id of the token's account, for a handler that reads it joined with what it serves
+    /// (then [`Principal::of_account`]); `None` for an identity provider's citizen, whose
+    /// account may still have to be made ([`Caller::principal`]).
+    pub fn account_id(&self) -> Option<Id> {
+        match &self.0 {
+            Subject::Account(id) => Some(*id),
+            Subject::Citizen { .. } => None,
         }
-        .ok_or_else(invalid_token)?;
+    }
+}
+
+impl Principal {
+    /// The principal of a token's account as read: 401 for a deleted (`None`) or disabled one.
+    pub fn of_account(account: Option<store::accounts::Account>) -> Result<Principal, ApiError> {
+        let account = account.ok_or_else(invalid_token)?;
         if account.disabled {
             return Err(ApiError::unauthorized(
                 "account_disabled",

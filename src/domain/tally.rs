@@ -179,6 +179,17 @@ macro_rules! define_metrics {
             pub fn is_zero(&self) -> bool {
                 $(self.$field == 0 &&)+ true
             }
+
+            /// The metrics' names, as the store's bucket columns are named.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($field)),+];
+
+            /// The metric of that name.
+            pub fn get_mut(&mut self, name: &str) -> Option<&mut i64> {
+                match name {
+                    $(stringify!($field) => Some(&mut self.$field),)+
+                    _ => None,
+                }
+            }
         }
     };
 }
@@ -495,6 +506,22 @@ pub struct Present {
     pub awaiting_late: i64,
 }
 
+/// The metrics that levels are made of: [`counts`] reads only these of a [`Sums`]'s `total`
+/// and `after`, so that a store may sum only these for them (the others may be left zero).
+pub const LEVEL_METRICS: [&str; 11] = [
+    "received_online",
+    "received_desk",
+    "finished_early",
+    "finished_on_time",
+    "finished_late",
+    "overdue_started",
+    "overdue_ended",
+    "awaiting_started",
+    "awaiting_ended",
+    "awaiting_late_started",
+    "awaiting_late_ended",
+];
+
 fn open(m: &Metrics) -> i64 {
     m.received_online + m.received_desk - m.finished_early - m.finished_on_time - m.finished_late
 }
@@ -560,6 +587,50 @@ mod tests {
     fn t(s: &str) -> DateTime<Utc> {
         let local = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
         TZ.from_local_datetime(&local).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn counts_read_only_the_level_metrics_of_total_and_after() {
+        let mut metrics = Metrics::default();
+        for (i, name) in Metrics::NAMES.iter().enumerate() {
+            *metrics.get_mut(name).unwrap() = 100 + 7 * i as i64;
+        }
+        // Levels well above zero, so that a change to any of their parts shows.
+        metrics.received_online = 100_000;
+        metrics.overdue_started = 20_000;
+        metrics.awaiting_started = 50_000;
+        metrics.awaiting_late_started = 20_000;
+        let within = Metrics {
+            received_online: 5,
+            finished_late: 2,
+            ..Default::default()
+        };
+        let after = Metrics {
+            overdue_started: 3,
+            awaiting_ended: 1,
+            ..Default::default()
+        };
+        let sums = Sums {
+            within,
+            after,
+            total: metrics,
+        };
+        let expected = counts(&sums, None);
+        for name in LEVEL_METRICS {
+            let mut m = metrics;
+            assert!(m.get_mut(name).is_some(), "{name} is a metric");
+        }
+        for name in Metrics::NAMES.iter().filter(|n| !LEVEL_METRICS.contains(n)) {
+            let mut changed = sums;
+            *changed.total.get_mut(name).unwrap() += 1_000;
+            *changed.after.get_mut(name).unwrap() += 17;
+            assert_eq!(counts(&changed, None), expected, "{name} is not a level");
+        }
+        for name in LEVEL_METRICS {
+            let mut changed = sums;
+            *changed.total.get_mut(name).unwrap() += 1_000;
+            assert_ne!(counts(&changed, None), expected, "{name} makes a level");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    dossier_code_counters, dossier_components, dossier_events, dossier_ratings, dossiers,
+    accounts, dossier_code_counters, dossier_components, dossier_events, dossier_ratings, dossiers,
     procedures, units,
 };
 use crate::db::{self, DbConn};
@@ -15,6 +15,7 @@ use crate::domain::workflow::{Facts, Outcome};
 use crate::error::{StoreError, StoreResult};
 use crate::id::Id;
 
+use super::accounts::Account;
 use super::{paginate, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -292,6 +293,21 @@ pub enum Scope {
     Subtree(Id),
 }
 
+impl Scope {
+    /// Whether a dossier already read is in the scope, as [`visible`] filters a query: `None`
+    /// for a subtree, which takes the unit tree to decide (then [`find_visible`]).
+    pub fn admits(&self, d: &Dossier) -> Option<bool> {
+        match self {
+            Scope::All => Some(true),
+            Scope::Applicant(account) => Some(d.applicant_account_id == Some(*account)),
+            Scope::Unit(unit) => {
+                Some(d.receiving_unit_id == *unit || d.processing_unit_id == *unit)
+            }
+            Scope::Subtree(_) => None,
+        }
+    }
+}
+
 type Boxed<'a> =
     dossiers::BoxedQuery<'a, db::MultiBackend, diesel::dsl::AsSelect<Dossier, db::MultiBackend>>;
 
@@ -333,6 +349,22 @@ pub fn lock(conn: &mut DbConn, id: Id) -> QueryResult<()> {
         .set(dossiers::version.eq(dossiers::version))
         .execute(conn)
         .map(|_| ())
+}
+
+/// An account and, in the same statement, the dossier `id` whoever may see it (the caller
+/// checks with [`Scope::admits`]): the hottest read, `GET /dossiers/{id}`, saves a round trip.
+/// `None` when there is no such account.
+pub fn with_account(
+    conn: &mut DbConn,
+    account: Id,
+    id: Id,
+) -> QueryResult<Option<(Account, Option<Dossier>)>> {
+    accounts::table
+        .left_join(dossiers::table.on(dossiers::id.eq(id)))
+        .filter(accounts::id.eq(account))
+        .select((Account::as_select(), Option::<Dossier>::as_select()))
+        .first(conn)
+        .optional()
 }
 
 /// A dossier, whoever asks (for the service's own work, such as payment callbacks).

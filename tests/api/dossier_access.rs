@@ -167,6 +167,34 @@ fn officials_see_their_units_dossiers_leaders_their_subtree_and_supervisors_all(
         .get(&path(&d1), Some(&w.app.admin))
         .problem(404, "not_found");
 
+    // The account is read with the dossier on every request: a move to the first commune
+    // shows its dossier and hides the other at once, and a disabled account reads nothing.
+    let account = w.app.get("/api/v1/me", Some(&reception2)).ok(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let change = |body: Value| {
+        w.app
+            .patch(
+                &format!("/api/v1/accounts/{account}"),
+                Some(&w.app.admin),
+                body,
+            )
+            .ok(200);
+    };
+    change(json!({"unit_id": w.commune}));
+    assert_eq!(
+        w.app.get(&path(&d1), Some(&reception2)).ok(200)["id"],
+        d1["id"]
+    );
+    w.app
+        .get(&path(&d2), Some(&reception2))
+        .problem(404, "not_found");
+    change(json!({"disabled": true}));
+    w.app
+        .get(&path(&d1), Some(&reception2))
+        .problem(401, "account_disabled");
+
     assert_eq!(w.app.count("dossier_events"), 2, "two submissions only");
     let again = w.app.get(&path(&d1), Some(&w.reception));
     assert_eq!(again.ok(200)["status"], "submitted");
