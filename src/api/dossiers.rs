@@ -392,7 +392,7 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 #[post("/dossiers")]
 async fn create_dossier(
     state: web::Data<AppState>,
-    who: Principal,
+    caller: Caller,
     req: HttpRequest,
     body: ValidJson<CreateDossier>,
 ) -> Result<HttpResponse, ApiError> {
@@ -404,13 +404,14 @@ async fn create_dossier(
     let config = state.config.clone();
     let (status, json) = state
         .db(move |conn| {
+            let (who, account) = caller.account(conn)?;
             if let Some(key) = &key {
                 if let Some(record) = idempotency::find(conn, who.account_id, key)? {
                     return replay(record, &request_hash);
                 }
             }
             let now = db::now().and_utc();
-            let intake = intake(conn, &who, body, &config, now)?;
+            let intake = intake(conn, &who, &account, body, &config, now)?;
             let tz = config.time_zone;
             let created = db::write(conn, |conn| {
                 let details = Details::of_intake(&intake);
@@ -463,10 +464,12 @@ fn replay(record: idempotency::Record, request_hash: &str) -> Result<(u16, Strin
     Ok((record.response_status as u16, record.response_body))
 }
 
-/// Checks an intake request and builds the dossier to store.
+/// Checks an intake request by `who` (whose account `caller` is) and builds the dossier to
+/// store.
 pub(crate) fn intake(
     conn: &mut DbConn,
     who: &Principal,
+    caller: &store::accounts::Account,
     body: CreateDossier,
     config: &crate::config::Config,
     now: DateTime<Utc>,
@@ -489,8 +492,6 @@ pub(crate) fn intake(
         ));
     }
     let online = body.channel == Channel::Online;
-    let caller = store::accounts::find(conn, who.account_id)?
-        .ok_or_else(|| ApiError::not_found("Account"))?;
     // Who may use the channel, and which unit receives.
     let receiving_unit_id = if online {
         if who.role != Role::Citizen {
@@ -762,7 +763,7 @@ fn caller_dossier(conn: &mut DbConn, caller: Caller, id: Id) -> Result<Dossier, 
         return visible_dossier(conn, &who, id);
     };
     let (account, dossier) = store::dossiers::with_account(conn, account, id)?.unzip();
-    let who = Principal::of_account(account)?;
+    let who = Principal::of_account(account.as_ref())?;
     let scope = policy::dossier_scope(&who).ok_or_else(|| ApiError::not_found("Dossier"))?;
     match dossier.flatten().map(|d| (scope.admits(&d), d)) {
         Some((Some(true), d)) => Ok(d),

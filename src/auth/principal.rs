@@ -83,13 +83,22 @@ pub struct Caller(Subject);
 impl Caller {
     /// The account behind the token, read with `conn`: 401 for a deleted or disabled one.
     pub fn principal(self, conn: &mut crate::db::DbConn) -> Result<Principal, ApiError> {
+        self.account(conn).map(|(who, _)| who)
+    }
+
+    /// [`Caller::principal`] with the account as read, for a handler that needs more of it.
+    pub fn account(
+        self,
+        conn: &mut crate::db::DbConn,
+    ) -> Result<(Principal, store::accounts::Account), ApiError> {
         let account = match self.0 {
             Subject::Account(id) => store::accounts::find(conn, id)?,
             Subject::Citizen { national_id, name } => {
                 Some(citizen_of_provider(conn, &national_id, name)?)
             }
         };
-        Principal::of_account(account)
+        let who = Principal::of_account(account.as_ref())?;
+        Ok((who, account.ok_or_else(invalid_token)?))
     }
 
     /// The id of the token's account, for a handler that reads it joined with what it serves
@@ -105,7 +114,7 @@ impl Caller {
 
 impl Principal {
     /// The principal of a token's account as read: 401 for a deleted (`None`) or disabled one.
-    pub fn of_account(account: Option<store::accounts::Account>) -> Result<Principal, ApiError> {
+    pub fn of_account(account: Option<&store::accounts::Account>) -> Result<Principal, ApiError> {
         let account = account.ok_or_else(invalid_token)?;
         if account.disabled {
             return Err(ApiError::unauthorized(
@@ -117,7 +126,7 @@ impl Principal {
             account_id: account.id,
             role: account.role(),
             unit_id: account.unit_id,
-            username: account.username,
+            username: account.username.clone(),
         })
     }
 }

@@ -175,7 +175,18 @@ impl std::fmt::Display for Throughput {
 /// What one thread submits: as whom, and the request.
 struct Submitter {
     who: Principal,
+    account: store::accounts::Account,
     body: serde_json::Value,
+}
+
+impl Submitter {
+    fn new(account: store::accounts::Account, body: serde_json::Value) -> Result<Self, String> {
+        Ok(Submitter {
+            who: Principal::of_account(Some(&account)).map_err(|e| e.detail)?,
+            account,
+            body,
+        })
+    }
 }
 
 /// One round: `count` intakes, shared among the submitters (one thread each); dossiers per
@@ -201,7 +212,7 @@ fn round(
                         let body: CreateDossier =
                             serde_json::from_value(s.body.clone()).map_err(|e| e.to_string())?;
                         let now = db::now().and_utc();
-                        let intake = intake(&mut conn, &s.who, body, config, now)
+                        let intake = intake(&mut conn, &s.who, &s.account, body, config, now)
                             .map_err(|e| format!("{}: {}", e.code, e.detail))?;
                         db::write(&mut conn, |conn| {
                             if aggregates {
@@ -246,14 +257,12 @@ pub fn submissions(
     rounds: usize,
 ) -> Result<Vec<Throughput>, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let citizen = Principal {
-        account_id: store::accounts::first_with_role(&mut conn, Role::Citizen)
-            .map_err(|e| e.to_string())?
-            .ok_or("no citizen: seed the database first")?,
-        username: "citizen".into(),
-        role: Role::Citizen,
-        unit_id: None,
-    };
+    let citizen = store::accounts::first_with_role(&mut conn, Role::Citizen)
+        .map_err(|e| e.to_string())?
+        .ok_or("no citizen: seed the database first")?;
+    let citizen = store::accounts::find(&mut conn, citizen)
+        .map_err(|e| e.to_string())?
+        .ok_or("no citizen: seed the database first")?;
     let (mut online, mut desk) = (Vec::new(), Vec::new());
     for n in 0..concurrency.max(1) {
         // Officials 0 to 2 are at the province and its first district: take communes.
@@ -282,21 +291,16 @@ pub fn submissions(
             .first()
             .map(|p| p.procedure.id)
             .ok_or("no online procedure at the unit")?;
-        online.push(Submitter {
-            who: citizen.clone(),
-            body: serde_json::json!({"procedure_id": procedure, "channel": Channel::Online,
+        online.push(Submitter::new(
+            citizen.clone(),
+            serde_json::json!({"procedure_id": procedure, "channel": Channel::Online,
                 "receiving_unit_id": unit}),
-        });
-        desk.push(Submitter {
-            who: Principal {
-                account_id: reception.id,
-                username: reception.username.clone(),
-                role: Role::Reception,
-                unit_id: Some(unit),
-            },
-            body: serde_json::json!({"procedure_id": procedure, "channel": Channel::InPerson,
+        )?);
+        desk.push(Submitter::new(
+            reception,
+            serde_json::json!({"procedure_id": procedure, "channel": Channel::InPerson,
                 "applicant": {"national_id": "001099012345", "full_name": "Trần Thị Công Dân"}}),
-        });
+        )?);
     }
     drop(conn);
     let mut out = Vec::new();

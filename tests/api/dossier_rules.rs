@@ -674,3 +674,50 @@ fn the_public_look_up_reveals_only_the_status_and_is_rate_limited() {
     assert!((1..=60).contains(&retry), "{retry}");
     assert_eq!(w.app.count("dossiers"), 1);
 }
+
+#[test]
+fn a_version_superseded_after_use_is_refused_at_once() {
+    let w = World::new();
+    let admin = Some(w.app.admin.as_str());
+    let first = w
+        .app
+        .post(
+            "/api/v1/procedures",
+            admin,
+            w.procedure_body("1.001204", &[&w.commune]),
+        )
+        .ok(201)
+        .clone();
+    let submit = |p: &Value| {
+        w.app.post(
+            "/api/v1/dossiers",
+            Some(&w.citizen),
+            json!({"procedure_id": p["id"], "channel": "online",
+                   "components": [{"component_id": p["components"][0]["id"],
+                                   "file_id": w.upload(&w.citizen, "ban chinh")}]}),
+        )
+    };
+    submit(&first).ok(201);
+    // A new version from today closes the one just used (and read) on the day before.
+    let mut next = w.procedure_body("1.001204", &[&w.commune]);
+    next["valid_from"] = json!(Utc::now().with_timezone(&HCM).date_naive());
+    next["components"] = json!([{"name": "Tờ khai mới", "mandatory": true}]);
+    let second = w
+        .app
+        .post(
+            &format!("/api/v1/procedures/{}/versions", id(&first)),
+            admin,
+            next,
+        )
+        .ok(201)
+        .clone();
+    let dossiers = w.app.count("dossiers");
+    submit(&first).problem(422, "procedure_not_valid");
+    assert_eq!(w.app.count("dossiers"), dossiers);
+    let made = submit(&second).ok(201).clone();
+    assert_eq!(made["procedure_id"], second["id"]);
+    assert_eq!(
+        made["components"][0]["component_id"],
+        second["components"][0]["id"]
+    );
+}
