@@ -7,23 +7,6 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc keeps freed pages a second (`purge_delay`, 1,000 ms) before it returns them: after
-/// a burst of all-units reports (about 28 MB each) the server's RSS stood 60–80 MiB above what
-/// it used (225 MiB with eight report clients; 166 MiB with 10 ms, no throughput lost in the
-/// measurements, BENCHMARKS.md). 10 ms, unless `MIMALLOC_PURGE_DELAY` says otherwise.
-fn return_freed_memory_soon() {
-    // `mi_option_purge_delay`: 15 in `mi_option_e` of mimalloc.h, whose order is kept for the
-    // ABI; libmimalloc-sys has no constant for it. Left alone unless it has v3's default.
-    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
-    // SAFETY: reads and sets one of mimalloc's options by its index; mimalloc allows this at
-    // any time.
-    unsafe {
-        if libmimalloc_sys::mi_option_get(PURGE_DELAY) == 1_000 {
-            libmimalloc_sys::mi_option_set(PURGE_DELAY, 10);
-        }
-    }
-}
-
 use motcua::config::Config;
 use motcua::domain::accounts::{check_password, Role};
 use motcua::id::Id;
@@ -253,6 +236,23 @@ enum AdminCommand {
         #[arg(long, env = "MOTCUA_NEW_PASSWORD", hide_env_values = true)]
         password: String,
     },
+}
+
+/// mimalloc keeps freed pages a second (`purge_delay`, 1,000 ms) before it returns them: after
+/// a burst of all-units reports (about 28 MB each) the server's RSS stood 60–80 MiB above what
+/// it used (225 MiB with eight report clients; 166 MiB with 10 ms, no throughput lost in the
+/// measurements, BENCHMARKS.md). 10 ms, unless `MIMALLOC_PURGE_DELAY` says otherwise.
+fn return_freed_memory_soon() {
+    // `mi_option_purge_delay`: 15 in `mi_option_e` of mimalloc.h, whose order is kept for the
+    // ABI; libmimalloc-sys has no constant for it. Left alone unless it has v3's default.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: reads and sets one of mimalloc's options by its index; mimalloc allows this at
+    // any time.
+    unsafe {
+        if libmimalloc_sys::mi_option_get(PURGE_DELAY) == 1_000 {
+            libmimalloc_sys::mi_option_set(PURGE_DELAY, 10);
+        }
+    }
 }
 
 fn main() {

@@ -96,9 +96,9 @@ impl Caller {
             Subject::Citizen { national_id, name } => {
                 Some(citizen_of_provider(conn, &national_id, name)?)
             }
-        };
-        let who = Principal::of_account(account.as_ref())?;
-        Ok((who, account.ok_or_else(invalid_token)?))
+        }
+        .ok_or_else(invalid_token)?;
+        Ok((Principal::of_account(Some(&account))?, account))
     }
 
     /// The id of the token's account, for a handler that reads it joined with what it serves

@@ -4,7 +4,7 @@
 //! is never changed after it is written, which [`get`] relies on to keep it in memory.
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -313,44 +313,23 @@ pub fn get(conn: &mut DbConn, id: Id) -> StoreResult<ProcedureDetail> {
         .optional()?
         .ok_or(StoreError::NotFound("Procedure"))?;
     let known = CARRIED.lock().ok().and_then(|c| c.get(&id).cloned());
-    if let Some(c) = known {
-        return Ok(ProcedureDetail {
-            procedure,
-            components: c.components.clone(),
-            fees: c.fees.clone(),
-            steps: c.steps.clone(),
-            unit_ids: c.unit_ids.clone(),
-        });
+    if let Some(known) = known {
+        return Ok(ProcedureDetail { procedure, ..known });
     }
     let detail = with_children(conn, vec![procedure])?.remove(0);
     if let Ok(mut carried) = CARRIED.lock() {
         if carried.len() >= CARRIED_LIMIT {
             carried.clear();
         }
-        carried.insert(
-            id,
-            Arc::new(Carried {
-                components: detail.components.clone(),
-                fees: detail.fees.clone(),
-                steps: detail.steps.clone(),
-                unit_ids: detail.unit_ids.clone(),
-            }),
-        );
+        carried.insert(id, detail.clone());
     }
     Ok(detail)
 }
 
-/// What a procedure version carries, as [`get`] keeps it.
-struct Carried {
-    components: Vec<Component>,
-    fees: Vec<Fee>,
-    steps: Vec<Step>,
-    unit_ids: Vec<Id>,
-}
-
 /// The versions read so far, by id (ids are never reused, so one map serves every database a
-/// process opens); emptied when it reaches [`CARRIED_LIMIT`] versions, a few megabytes.
-static CARRIED: LazyLock<Mutex<HashMap<Id, Arc<Carried>>>> = LazyLock::new(Default::default);
+/// process opens), of which [`get`] uses what they carry; emptied when it reaches
+/// [`CARRIED_LIMIT`] versions, a few megabytes.
+static CARRIED: LazyLock<Mutex<HashMap<Id, ProcedureDetail>>> = LazyLock::new(Default::default);
 const CARRIED_LIMIT: usize = 4_096;
 
 #[derive(Debug, Default, Clone)]

@@ -757,9 +757,10 @@ pub fn sums(
     };
     // Two aggregates in one statement: every metric of the period's own buckets, and only the
     // level metrics of the edges' (all that `tally::counts` reads of them; the rest are 0).
-    let branches = |parts: &mut dyn Iterator<Item = (i32, (i32, i32))>, columns: &[&str]| {
+    let branches = |parts: &[(i32, (i32, i32))], columns: &[&str]| {
         let columns = columns.join(", ");
         parts
+            .iter()
             .map(|(part, (low, high))| {
                 format!(
                     "SELECT {key} AS key, {part} AS part, {columns} FROM report_buckets \
@@ -787,10 +788,13 @@ pub fn sums(
             )
         })
     };
-    let mut flows = tally::ranges(from, to).into_iter().map(|r| (1, r));
-    let flows = aggregate(branches(&mut flows, Metrics::NAMES), Metrics::NAMES);
+    let within: Vec<_> = tally::ranges(from, to)
+        .into_iter()
+        .map(|r| (1, r))
+        .collect();
+    let flows = aggregate(branches(&within, Metrics::NAMES), Metrics::NAMES);
     let levels = aggregate(
-        branches(&mut edges.into_iter(), &tally::LEVEL_METRICS),
+        branches(&edges, &tally::LEVEL_METRICS),
         &tally::LEVEL_METRICS,
     );
     let sql = flows
