@@ -114,6 +114,8 @@ pub struct Config {
     pub db_pool_size: u32,
     /// Seconds a request waits for a database connection before a 503.
     pub db_wait_seconds: u64,
+    /// How often each process merges the report deltas into the buckets, in milliseconds.
+    pub report_merge_ms: u64,
     pub workers: usize,
     pub log_format: LogFormat,
     pub limits: Limits,
@@ -146,6 +148,7 @@ struct FileConfig {
     payment_secret: Option<String>,
     db_pool_size: Option<u32>,
     db_wait_seconds: Option<u64>,
+    report_merge_ms: Option<u64>,
     workers: Option<usize>,
     log_format: Option<String>,
     backlog_periods: Option<String>,
@@ -194,6 +197,7 @@ impl Config {
             payment_secret: None,
             db_pool_size: 10,
             db_wait_seconds: 5,
+            report_merge_ms: 1000,
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             log_format: LogFormat::Text,
             s3: None,
@@ -371,6 +375,11 @@ impl Config {
             file.db_wait_seconds,
             &mut config.db_wait_seconds,
         )?;
+        number(
+            "MOTCUA_REPORT_MERGE_MS",
+            file.report_merge_ms,
+            &mut config.report_merge_ms,
+        )?;
         number("MOTCUA_WORKERS", file.workers, &mut config.workers)?;
         number(
             "MOTCUA_MAX_BODY_BYTES",
@@ -415,8 +424,15 @@ impl Config {
         if config.token_ttl_seconds < 60 || config.token_ttl_seconds > 7 * 24 * 3600 {
             return Err("MOTCUA_TOKEN_TTL_SECONDS must be between 60 and 604800".to_string());
         }
-        if config.db_pool_size == 0 || config.workers == 0 || config.limits.max_page_size < 1 {
-            return Err("pool size, workers and page size must be positive".to_string());
+        if config.db_pool_size == 0
+            || config.workers == 0
+            || config.limits.max_page_size < 1
+            || config.report_merge_ms == 0
+        {
+            return Err(
+                "pool size, workers, page size and the report merge interval must be positive"
+                    .to_string(),
+            );
         }
         Ok(config)
     }

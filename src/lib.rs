@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod id;
+pub mod merger;
 pub mod notify;
 pub mod openapi;
 pub mod ratelimit;

@@ -76,6 +76,7 @@ impl Application {
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
+        crate::merger::start(pool.clone(), Duration::from_millis(config.report_merge_ms));
         crate::notify::start(pool, config)?;
         tracing::info!(port, "listening");
         Ok(Application { server, port })

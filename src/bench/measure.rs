@@ -190,8 +190,10 @@ impl Submitter {
 }
 
 /// One round: `count` intakes, shared among the submitters (one thread each); dossiers per
-/// second. Dossiers stored without their aggregates get them afterwards, untimed, so that the
-/// database stays whole.
+/// second. With the aggregates, a thread merges their deltas into the buckets as the server
+/// does (every `MOTCUA_REPORT_MERGE_MS`), and the time counted ends with the last merge.
+/// Dossiers stored without their aggregates get them afterwards, untimed, so that the database
+/// stays whole.
 fn round(
     pool: &Pool,
     config: &Config,
@@ -201,7 +203,27 @@ fn round(
 ) -> Result<f64, String> {
     let started = Instant::now();
     let per_thread = count.div_ceil(submitters.len().max(1));
+    let submitting = std::sync::atomic::AtomicBool::new(true);
+    let merge = || -> Result<(), String> {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        store::reports::merge(&mut conn).map_err(|e| e.to_string())?;
+        Ok(())
+    };
     let results: Vec<Result<Vec<store::dossiers::Dossier>, String>> = std::thread::scope(|scope| {
+        let merger = aggregates.then(|| {
+            scope.spawn(|| -> Result<(), String> {
+                let every = Duration::from_millis(config.report_merge_ms);
+                let mut last = Instant::now();
+                while submitting.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(Duration::from_millis(5));
+                    if last.elapsed() >= every {
+                        merge()?;
+                        last = Instant::now();
+                    }
+                }
+                merge()
+            })
+        });
         let handles: Vec<_> = submitters
             .iter()
             .map(|s| {
@@ -228,10 +250,18 @@ fn round(
                 })
             })
             .collect();
-        handles
+        let mut results: Vec<_> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err("a thread panicked".into())))
-            .collect()
+            .collect();
+        submitting.store(false, std::sync::atomic::Ordering::Relaxed);
+        if let Some(merger) = merger {
+            let merged = merger
+                .join()
+                .unwrap_or_else(|_| Err("the merger panicked".into()));
+            results.push(merged.map(|()| Vec::new()));
+        }
+        results
     });
     let rate = (per_thread * submitters.len().max(1)) as f64 / started.elapsed().as_secs_f64();
     let mut conn = pool.get().map_err(|e| e.to_string())?;

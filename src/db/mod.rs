@@ -71,18 +71,45 @@ where
             static WRITER: std::sync::Mutex<()> = std::sync::Mutex::new(());
             let _writer = WRITER.lock().unwrap_or_else(|e| e.into_inner());
             AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
-            type Tm = <DbConn as Connection>::TransactionManager;
-            match f(conn) {
-                Ok(value) => {
-                    Tm::commit_transaction(conn)?;
-                    Ok(value)
-                }
-                Err(error) => match Tm::rollback_transaction(conn) {
-                    Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
-                    Err(rollback) => Err(rollback.into()),
-                },
-            }
+            finish(conn, f)
         }
+    }
+}
+
+/// Runs `f` in the transaction just begun on `conn`: commits if it succeeds, rolls back if not.
+fn finish<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Tm = <DbConn as Connection>::TransactionManager;
+    match f(conn) {
+        Ok(value) => {
+            Tm::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(error) => match Tm::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(error),
+            Err(rollback) => Err(rollback.into()),
+        },
+    }
+}
+
+/// Runs `f` in a read-only transaction that sees one state of the database throughout:
+/// `REPEATABLE READ` on PostgreSQL, a read transaction on SQLite (one snapshot in WAL mode).
+pub fn snapshot<T, F>(conn: &mut DbConn, f: F) -> QueryResult<T>
+where
+    F: FnOnce(&mut DbConn) -> QueryResult<T>,
+{
+    match conn {
+        DbConn::Pg(inner) => {
+            AnsiTransactionManager::begin_transaction_sql(
+                inner,
+                "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            )?;
+            finish(conn, f)
+        }
+        DbConn::Sqlite(_) => conn.transaction(f),
     }
 }
 

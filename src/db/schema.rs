@@ -407,6 +407,40 @@ diesel::table! {
     }
 }
 
+// report_deltas has no key in the database (rows are only appended and deleted in bulk);
+// diesel needs one declared.
+diesel::table! {
+    report_deltas (unit_id, period, procedure_id) {
+        unit_id -> Binary,
+        procedure_id -> Binary,
+        period -> Integer,
+        intake_online -> BigInt,
+        intake_desk -> BigInt,
+        refused -> BigInt,
+        awaiting_started -> BigInt,
+        awaiting_ended -> BigInt,
+        awaiting_late_started -> BigInt,
+        awaiting_late_ended -> BigInt,
+        received_online -> BigInt,
+        received_desk -> BigInt,
+        finished_early -> BigInt,
+        finished_on_time -> BigInt,
+        finished_late -> BigInt,
+        overdue_started -> BigInt,
+        overdue_ended -> BigInt,
+        processing_seconds -> BigInt,
+        reused -> BigInt,
+        digitized -> BigInt,
+        results_issued -> BigInt,
+        with_fee -> BigInt,
+        paid_online -> BigInt,
+        discount_vnd -> BigInt,
+        satisfied -> BigInt,
+        normal -> BigInt,
+        dissatisfied -> BigInt,
+    }
+}
+
 diesel::joinable!(dossiers -> procedures (procedure_id));
 diesel::joinable!(dossier_components -> dossiers (dossier_id));
 diesel::joinable!(dossier_events -> dossiers (dossier_id));
@@ -441,4 +475,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     digitization_plans,
     dossier_tallies,
     report_buckets,
+    report_deltas,
 );

@@ -3,10 +3,14 @@
 //!
 //! [`track`] runs inside every write transaction that changes what a dossier counts for (intake,
 //! actions, payments, digitization, ratings): it computes the dossier's tally from the stored
-//! rows, retracts the tally kept from its last change and adds the new one, bucket by bucket.
-//! Buckets are keyed by unit, so writers at different units never touch the same row.
+//! rows, and appends what retracting the tally kept from its last change and adding the new one
+//! does to each bucket (`report_deltas`, one statement, no index touched). [`merge`], run by
+//! every server in the background (`crate::merger`), moves the deltas into their buckets; every
+//! read sums the buckets and the deltas not merged yet, so a change counts the moment it
+//! commits. (Updating the buckets in place on every change made each update of an
+//! all-procedures bucket rewrite its entry of the covering index the unit reports read.)
 //! [`rebuild`] recomputes everything from the raw dossiers; [`check`] compares the stored
-//! buckets with that recomputation without writing.
+//! buckets and deltas with that recomputation without writing.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,7 +21,7 @@ use diesel::sql_types::{BigInt, Binary, Integer, Text};
 
 use crate::db::schema::{
     documents, dossier_components, dossier_fees, dossier_payments, dossier_ratings,
-    dossier_tallies, dossiers, report_buckets,
+    dossier_tallies, dossiers, report_buckets, report_deltas,
 };
 use crate::db::{self, DbConn};
 use crate::domain::documents::DocumentKind;
@@ -57,32 +61,44 @@ macro_rules! bucket_code {
             }
         }
 
-        /// Adds deltas to their buckets, creating buckets as needed, in one statement (the
-        /// deltas of one change have distinct keys).
-        fn add_to_buckets(conn: &mut DbConn, rows: Vec<BucketRow>) -> QueryResult<()> {
-            use diesel::upsert::excluded;
-            use report_buckets as b;
+        /// A change not yet merged into its bucket (`report_deltas`).
+        #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+        #[diesel(table_name = report_deltas, treat_none_as_default_value = false)]
+        struct DeltaRow {
+            unit_id: Id,
+            procedure_id: Id,
+            period: i32,
+            $($m: i64,)+
+        }
+
+        impl DeltaRow {
+            fn of(d: &Delta) -> DeltaRow {
+                DeltaRow {
+                    unit_id: d.unit,
+                    procedure_id: d.procedure,
+                    period: d.period,
+                    $($m: d.metrics.$m,)+
+                }
+            }
+
+            fn metrics(&self) -> Metrics {
+                Metrics { $($m: self.$m,)+ }
+            }
+        }
+
+        /// Appends a change's deltas, in one statement.
+        fn append_deltas(conn: &mut DbConn, rows: Vec<DeltaRow>) -> QueryResult<()> {
             if rows.is_empty() {
                 return Ok(());
             }
             // A change's rows come in a few usual counts; as arrays they make statements
             // the connection prepares once (a `Vec` of rows is planned anew each time).
-            macro_rules! upsert {
-                ($c:expr, $values:expr) => {
-                    diesel::insert_into(b::table)
-                        .values($values)
-                        .on_conflict((b::unit_id, b::period, b::procedure_id))
-                        .do_update()
-                        .set(($(b::$m.eq(b::$m + excluded(b::$m)),)+))
-                        .execute($c)
-                };
-            }
             macro_rules! sized {
                 ($c:expr) => {
                     match rows.len() {
-                        6 => upsert!($c, <[BucketRow; 6]>::try_from(rows).map_err(|_| diesel::result::Error::NotFound)?),
-                        12 => upsert!($c, <[BucketRow; 12]>::try_from(rows).map_err(|_| diesel::result::Error::NotFound)?),
-                        _ => upsert!($c, rows),
+                        6 => diesel::insert_into(report_deltas::table).values(<[DeltaRow; 6]>::try_from(rows).map_err(|_| diesel::result::Error::NotFound)?).execute($c),
+                        12 => diesel::insert_into(report_deltas::table).values(<[DeltaRow; 12]>::try_from(rows).map_err(|_| diesel::result::Error::NotFound)?).execute($c),
+                        _ => diesel::insert_into(report_deltas::table).values(rows).execute($c),
                     }
                 };
             }
@@ -431,9 +447,9 @@ fn write_tally(
     }
     let rows = tally::deltas(before.as_ref(), Some(after))
         .iter()
-        .map(BucketRow::of)
+        .map(DeltaRow::of)
         .collect();
-    add_to_buckets(conn, rows)?;
+    append_deltas(conn, rows)?;
     let row = TallyRow::of(dossier.id, after);
     if kept {
         diesel::update(dossier_tallies::table.find(dossier.id))
@@ -452,6 +468,51 @@ pub fn track_id(conn: &mut DbConn, dossier: Id, tz: Tz) -> QueryResult<()> {
     match super::dossiers::find(conn, dossier)? {
         Some(d) => track(conn, &d, tz),
         None => Ok(()),
+    }
+}
+
+/// Moves the deltas appended so far into their buckets (summed by bucket, creating buckets as
+/// needed), atomically: a report, which sums buckets and deltas in one statement, sees each
+/// delta exactly once. Returns how many buckets it changed.
+///
+/// On PostgreSQL one statement deletes the deltas its snapshot sees and adds what it deleted,
+/// so that deltas appended meanwhile wait for the next merge, and several servers may merge at
+/// once (a delta is deleted once); it then vacuums the emptied table, so that appends reuse its
+/// pages. On SQLite the merge holds the write lock, so nothing is appended meanwhile.
+pub fn merge(conn: &mut DbConn) -> QueryResult<usize> {
+    let columns = Metrics::NAMES.join(", ");
+    let sums: Vec<String> = Metrics::NAMES.iter().map(|c| format!("SUM({c})")).collect();
+    let set: Vec<String> = Metrics::NAMES
+        .iter()
+        .map(|c| format!("{c} = report_buckets.{c} + excluded.{c}"))
+        .collect();
+    let add = |source: &str| {
+        format!(
+            "INSERT INTO report_buckets (unit_id, procedure_id, period, {columns}) \
+             SELECT unit_id, procedure_id, period, {} FROM {source} WHERE true \
+             GROUP BY unit_id, procedure_id, period \
+             ON CONFLICT (unit_id, period, procedure_id) DO UPDATE SET {}",
+            sums.join(", "),
+            set.join(", ")
+        )
+    };
+    match conn {
+        DbConn::Pg(c) => {
+            let changed = diesel::sql_query(format!(
+                "WITH moved AS (DELETE FROM report_deltas RETURNING *) {}",
+                add("moved")
+            ))
+            .execute(c)?;
+            if changed > 0 {
+                diesel::sql_query("VACUUM (SKIP_LOCKED) report_deltas").execute(c)?;
+            }
+            Ok(changed)
+        }
+        DbConn::Sqlite(_) => db::write(conn, |conn| {
+            let changed = diesel::sql_query(add("report_deltas")).execute(conn)?;
+            diesel::delete(report_deltas::table).execute(conn)?;
+            Ok(changed)
+        }),
     }
 }
 
@@ -504,6 +565,7 @@ pub struct Rebuilt {
 pub fn rebuild(conn: &mut DbConn, tz: Tz) -> QueryResult<Rebuilt> {
     db::write(conn, |conn| {
         diesel::delete(report_buckets::table).execute(conn)?;
+        diesel::delete(report_deltas::table).execute(conn)?;
         diesel::delete(dossier_tallies::table).execute(conn)?;
         let (dossiers, buckets) = recompute(conn, tz, 500, |conn, tallies| {
             insert_tallies(conn, &tallies)
@@ -595,13 +657,27 @@ pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
             .count() as u64;
         Ok(())
     })?;
-    let stored: Buckets = report_buckets::table
-        .select(BucketRow::as_select())
-        .load(conn)?
+    // What is stored: the buckets and the deltas not merged yet, as of one moment.
+    let (buckets, deltas) = db::snapshot(conn, |conn| {
+        let buckets = report_buckets::table
+            .select(BucketRow::as_select())
+            .load(conn)?;
+        let deltas = report_deltas::table
+            .select(DeltaRow::as_select())
+            .load(conn)?;
+        Ok((buckets, deltas))
+    })?;
+    let mut stored: Buckets = buckets
         .into_iter()
-        .filter(|row| !row.metrics().is_zero())
         .map(|row| ((row.unit_id, row.period, row.procedure_id), row.metrics()))
         .collect();
+    for row in deltas {
+        stored
+            .entry((row.unit_id, row.period, row.procedure_id))
+            .or_default()
+            .add_scaled(&row.metrics(), 1);
+    }
+    stored.retain(|_, m| !m.is_zero());
     let mut mismatches = Vec::new();
     let keys: std::collections::BTreeSet<&(Id, i32, Id)> =
         stored.keys().chain(expected.keys()).collect();
@@ -674,7 +750,8 @@ macro_rules! load_filtered {
 /// Each group's bucket sums for the days `from..=to`: within the period, after it, all time.
 ///
 /// One branch per range of period keys (`UNION ALL`), so that each is an index range scan (on
-/// PostgreSQL, an index-only scan of the covering index of all-procedures buckets); the values
+/// PostgreSQL, an index-only scan of the covering index of all-procedures buckets), and one for
+/// the deltas not merged yet of all the ranges; the values
 /// are written into the SQL (ids as hex, unit paths checked to be hex and slashes), so that
 /// every branch has them without binding each again.
 pub fn sums(
@@ -685,14 +762,7 @@ pub fn sums(
     to: NaiveDate,
 ) -> QueryResult<HashMap<Id, Sums>> {
     let pg = matches!(conn, DbConn::Pg(_));
-    let bytes = |id: Id| {
-        let hex = hex::encode(id.0.as_bytes());
-        if pg {
-            format!("'\\x{hex}'::bytea")
-        } else {
-            format!("X'{hex}'")
-        }
-    };
+    let bytes = |id: Id| id_literal(pg, id);
     let key = match by {
         Grouping::Unit => "unit_id",
         Grouping::Procedure => "procedure_id",
@@ -721,14 +791,7 @@ pub fn sums(
     // the months and ragged days before it (part 3: the start's levels), or the all-time total
     // (part 0), the days left in its last month and the months after it (part 2). The day
     // counts are upper bounds (days with no change have no row).
-    let (first, last): (Option<i32>, Option<i32>) = report_buckets::table
-        .filter(report_buckets::procedure_id.eq(tally::ALL_PROCEDURES))
-        .filter(report_buckets::period.between(100_001, 999_912))
-        .select((
-            diesel::dsl::min(report_buckets::period),
-            diesel::dsl::max(report_buckets::period),
-        ))
-        .first(conn)?;
+    let (first, last) = months_stored(conn)?;
     let months = |a: i32, b: i32| (b / 100 - a / 100) * 12 + (b % 100 - a % 100);
     let before_side = match (first, last) {
         (Some(first), Some(last)) => {
@@ -757,17 +820,35 @@ pub fn sums(
     };
     // Two aggregates in one statement: every metric of the period's own buckets, and only the
     // level metrics of the edges' (all that `tally::counts` reads of them; the rest are 0).
+    // Each range is a branch of its own over the buckets, and the deltas not merged yet are
+    // one more branch (one scan of a small table), their part told by their period.
     let branches = |parts: &[(i32, (i32, i32))], columns: &[&str]| {
         let columns = columns.join(", ");
-        parts
+        let range = |(low, high): &(i32, i32)| format!("period BETWEEN {low} AND {high}");
+        let mut branches: Vec<String> = parts
             .iter()
-            .map(|(part, (low, high))| {
+            .map(|(part, r)| {
                 format!(
                     "SELECT {key} AS key, {part} AS part, {columns} FROM report_buckets \
-                     WHERE {procedures} AND period BETWEEN {low} AND {high}{units}"
+                     WHERE {procedures} AND {}{units}",
+                    range(r)
                 )
             })
-            .collect::<Vec<_>>()
+            .collect();
+        if !parts.is_empty() {
+            let cases: Vec<String> = parts
+                .iter()
+                .map(|(part, r)| format!("WHEN {} THEN {part}", range(r)))
+                .collect();
+            let any: Vec<String> = parts.iter().map(|(_, r)| range(r)).collect();
+            branches.push(format!(
+                "SELECT {key} AS key, CASE {} END AS part, {columns} FROM report_deltas \
+                 WHERE {procedures} AND ({}){units}",
+                cases.join(" "),
+                any.join(" OR ")
+            ));
+        }
+        branches
     };
     let aggregate = |branches: Vec<String>, summed: &[&str]| {
         let sums: Vec<String> = Metrics::NAMES
@@ -833,6 +914,58 @@ pub fn sums(
         }
     }
     Ok(out)
+}
+
+/// The first and last month with all-procedures counts, in the buckets or the deltas (one
+/// statement: each an index's first or last entry, or a scan of the few deltas).
+fn months_stored(conn: &mut DbConn) -> QueryResult<(Option<i32>, Option<i32>)> {
+    #[derive(QueryableByName)]
+    struct Months {
+        #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
+        first: Option<i32>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
+        last: Option<i32>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
+        first_delta: Option<i32>,
+        #[diesel(sql_type = diesel::sql_types::Nullable<Integer>)]
+        last_delta: Option<i32>,
+    }
+    let all = id_literal(matches!(conn, DbConn::Pg(_)), tally::ALL_PROCEDURES);
+    let pick = |f: &str, table: &str| {
+        format!(
+            "(SELECT {f}(period) FROM {table} WHERE procedure_id = {all} \
+             AND period BETWEEN 100001 AND 999912)"
+        )
+    };
+    let sql = format!(
+        "SELECT {} AS first, {} AS last, {} AS first_delta, {} AS last_delta",
+        pick("MIN", "report_buckets"),
+        pick("MAX", "report_buckets"),
+        pick("MIN", "report_deltas"),
+        pick("MAX", "report_deltas")
+    );
+    let m: Months = match conn {
+        DbConn::Pg(c) => diesel::sql_query(sql).get_result(c)?,
+        DbConn::Sqlite(c) => diesel::sql_query(sql).get_result(c)?,
+    };
+    let either = |x: Option<i32>, y: Option<i32>, pick: fn(i32, i32) -> i32| match (x, y) {
+        (Some(x), Some(y)) => Some(pick(x, y)),
+        (x, y) => x.or(y),
+    };
+    Ok((
+        either(m.first, m.first_delta, i32::min),
+        either(m.last, m.last_delta, i32::max),
+    ))
+}
+
+/// An id as an SQL literal of the database's bytes type.
+fn id_literal(pg: bool, id: Id) -> String {
+    let hex = hex::encode(id.0.as_bytes());
+    if pg {
+        format!("'\\x{hex}'::bytea")
+    } else {
+        format!("X'{hex}'")
+    }
 }
 
 /// `?` placeholders as PostgreSQL's `$1`, `$2`, …
@@ -920,22 +1053,41 @@ pub struct UnitTotals {
 pub fn unit_totals(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<UnitTotals>> {
     use crate::db::schema::units;
     use report_buckets as b;
+    use report_deltas as d;
     let codes: Vec<(Id, String)> = units::table
         .select((units::id, units::code))
         .order(units::code.asc())
         .load(conn)?;
-    let totals: HashMap<Id, (i64, i64)> = b::table
-        .filter(b::procedure_id.eq(tally::ALL_PROCEDURES))
-        .filter(b::period.eq(TOTAL))
-        .select((
-            b::unit_id,
-            b::received_online + b::received_desk,
-            b::finished_early + b::finished_on_time + b::finished_late,
-        ))
-        .load::<(Id, i64, i64)>(conn)?
-        .into_iter()
-        .map(|(unit, received, finished)| (unit, (received, finished)))
-        .collect();
+    // Each unit's all-time bucket and its deltas not merged yet, as of one moment.
+    let rows = db::snapshot(conn, |conn| {
+        let mut rows: Vec<(Id, i64, i64)> = b::table
+            .filter(b::procedure_id.eq(tally::ALL_PROCEDURES))
+            .filter(b::period.eq(TOTAL))
+            .select((
+                b::unit_id,
+                b::received_online + b::received_desk,
+                b::finished_early + b::finished_on_time + b::finished_late,
+            ))
+            .load(conn)?;
+        rows.extend(
+            d::table
+                .filter(d::procedure_id.eq(tally::ALL_PROCEDURES))
+                .filter(d::period.eq(TOTAL))
+                .select((
+                    d::unit_id,
+                    d::received_online + d::received_desk,
+                    d::finished_early + d::finished_on_time + d::finished_late,
+                ))
+                .load::<(Id, i64, i64)>(conn)?,
+        );
+        Ok(rows)
+    })?;
+    let mut totals: HashMap<Id, (i64, i64)> = HashMap::new();
+    for (unit, received, finished) in rows {
+        let total = totals.entry(unit).or_default();
+        total.0 += received;
+        total.1 += finished;
+    }
     let present = present(conn, Grouping::Unit, &UnitFilter::All, now)?;
     Ok(codes
         .into_iter()

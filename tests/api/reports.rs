@@ -270,3 +270,102 @@ fn who_may_read_reports_and_what_is_refused() {
         )
         .problem(422, "validation_failed");
 }
+
+/// The unit, procedure and indicator reports of the commune this month, and of every unit,
+/// and the `/metrics` lines of the dossiers received, without the moments they were judged at.
+fn every_report(w: &World, token: &str) -> Vec<Value> {
+    let period = format!("from={}&to={}", month_start(), today());
+    let commune = format!("{period}&unit={}", w.commune);
+    let mut reports: Vec<Value> = [
+        format!("/api/v1/reports/units?{commune}"),
+        format!("/api/v1/reports/units?{period}"),
+        format!("/api/v1/reports/procedures?{commune}"),
+        format!("/api/v1/reports/indicators?{commune}"),
+    ]
+    .iter()
+    .map(|path| figures_only(w.app.get(path, Some(token)).ok(200).clone()))
+    .collect();
+    let metrics = w.app.send("GET", "/metrics", None, None);
+    assert_eq!(metrics.status, 200);
+    let received: Vec<&str> = metrics
+        .text
+        .lines()
+        .filter(|l| l.starts_with("motcua_dossiers_"))
+        .collect();
+    reports.push(json!(received));
+    reports
+}
+
+#[test]
+fn merging_the_report_deltas_into_the_buckets_changes_no_report() {
+    // No merge but the test's own.
+    let w = World::with(|c| c.report_merge_ms = 3_600_000);
+    let supervisor = w.app.official("giam.sat", "supervisor", None);
+    let merge = || {
+        let mut conn = w.app.pool.get().unwrap();
+        motcua::store::reports::merge(&mut conn).unwrap()
+    };
+
+    let first = w.submit();
+    let first = w.step(&w.reception, &first, json!({"action": "receive"}));
+    w.step(&w.reception, &first, json!({"action": "transfer"}));
+    w.record();
+    w.submit();
+    // Everything is still in the deltas, and the reports count it.
+    assert!(w.app.count("report_deltas") > 0);
+    assert_eq!(w.app.count("report_buckets"), 0);
+    let before = every_report(&w, &supervisor);
+    let row = &before[0]["rows"][0];
+    assert_eq!(
+        (&row["received"], &row["awaiting_reception"], &row["open"]),
+        (&json!(2), &json!(1), &json!(2)),
+        "{row}"
+    );
+    assert_eq!(before[1]["total"], before[0]["total"]);
+    assert_eq!(before[2]["rows"][0]["received"], 2);
+    assert_aggregates_consistent(&w);
+
+    // Merged: the deltas are gone, in buckets, one per key; every report is the same.
+    assert!(merge() > 0);
+    assert_eq!(w.app.count("report_deltas"), 0);
+    let buckets = w.app.count("report_buckets");
+    assert!(buckets > 0);
+    assert_eq!(every_report(&w, &supervisor), before);
+    assert_aggregates_consistent(&w);
+    assert_eq!(merge(), 0, "nothing left to merge");
+
+    // New changes on top of merged buckets: counted at once, merged into the same buckets.
+    let third = w.submit();
+    w.step(
+        &w.reception,
+        &third,
+        json!({"action": "refuse", "reason": "Không thuộc thẩm quyền"}),
+    );
+    assert!(w.app.count("report_deltas") > 0);
+    let after = every_report(&w, &supervisor);
+    assert_eq!(after[0]["rows"][0]["refused"], 1);
+    assert_eq!(after[0]["rows"][0]["awaiting_reception"], 1);
+    assert_aggregates_consistent(&w);
+    assert!(merge() > 0);
+    assert_eq!(w.app.count("report_deltas"), 0);
+    assert_eq!(w.app.count("report_buckets"), buckets);
+    assert_eq!(every_report(&w, &supervisor), after);
+    assert_aggregates_consistent(&w);
+}
+
+#[test]
+fn the_server_merges_the_report_deltas_by_itself() {
+    let w = World::with(|c| c.report_merge_ms = 50);
+    let first = w.submit();
+    w.step(&w.reception, &first, json!({"action": "receive"}));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while w.app.count("report_deltas") > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the deltas were not merged"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(w.app.count("report_buckets") > 0);
+    assert_aggregates_consistent(&w);
+}
