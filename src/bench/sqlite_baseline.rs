@@ -436,9 +436,11 @@ impl CaptureServer {
     fn start(mut config: Config) -> Result<CaptureServer, String> {
         set_default_instrumentation(recorder).map_err(|e| e.to_string())?;
         config.workers = 1;
-        // Nothing else in flight: the notification worker looks once, at the start.
+        // Nothing else in flight: the notification worker looks once, at the start, and the
+        // report merge is left to the service measured (which runs on the same file).
         config.notifications.poll_ms = 3_600_000;
         config.notifications.schedule_seconds = 3_600;
+        config.report_merge_ms = 3_600_000;
         // Logins of the seeded accounts from one address, as many as the capture needs.
         config.limits.logins_per_minute = 0;
         config.limits.requests_per_minute = 0;
