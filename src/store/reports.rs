@@ -35,57 +35,53 @@ use crate::id::Id;
 
 use super::dossiers::Dossier;
 
+/// A row of a table of bucket counts (`$table`): its key and every metric.
+macro_rules! row_struct {
+    ($name:ident, $table:ident, $doc:literal; $($m:ident),+) => {
+        #[doc = $doc]
+        #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+        #[diesel(table_name = $table, treat_none_as_default_value = false)]
+        struct $name {
+            unit_id: Id,
+            procedure_id: Id,
+            period: i32,
+            $($m: i64,)+
+        }
+
+        impl $name {
+            fn of(d: &Delta) -> $name {
+                $name {
+                    unit_id: d.unit,
+                    procedure_id: d.procedure,
+                    period: d.period,
+                    $($m: d.metrics.$m,)+
+                }
+            }
+
+            fn metrics(&self) -> Metrics {
+                Metrics { $($m: self.$m,)+ }
+            }
+        }
+    };
+}
+
+macro_rules! bucket_row {
+    ($($m:ident),+) => {
+        row_struct!(BucketRow, report_buckets, "A bucket as stored."; $($m),+);
+    };
+}
+
+macro_rules! delta_row {
+    ($($m:ident),+) => {
+        row_struct!(DeltaRow, report_deltas, "A change not merged into its bucket yet."; $($m),+);
+    };
+}
+
+crate::with_metric_names!(bucket_row);
+crate::with_metric_names!(delta_row);
+
 macro_rules! bucket_code {
     ($($m:ident),+) => {
-        #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-        #[diesel(table_name = report_buckets, treat_none_as_default_value = false)]
-        struct BucketRow {
-            unit_id: Id,
-            procedure_id: Id,
-            period: i32,
-            $($m: i64,)+
-        }
-
-        impl BucketRow {
-            fn of(d: &Delta) -> BucketRow {
-                BucketRow {
-                    unit_id: d.unit,
-                    procedure_id: d.procedure,
-                    period: d.period,
-                    $($m: d.metrics.$m,)+
-                }
-            }
-
-            fn metrics(&self) -> Metrics {
-                Metrics { $($m: self.$m,)+ }
-            }
-        }
-
-        /// A change not yet merged into its bucket (`report_deltas`).
-        #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-        #[diesel(table_name = report_deltas, treat_none_as_default_value = false)]
-        struct DeltaRow {
-            unit_id: Id,
-            procedure_id: Id,
-            period: i32,
-            $($m: i64,)+
-        }
-
-        impl DeltaRow {
-            fn of(d: &Delta) -> DeltaRow {
-                DeltaRow {
-                    unit_id: d.unit,
-                    procedure_id: d.procedure,
-                    period: d.period,
-                    $($m: d.metrics.$m,)+
-                }
-            }
-
-            fn metrics(&self) -> Metrics {
-                Metrics { $($m: self.$m,)+ }
-            }
-        }
-
         /// Appends a change's deltas, in one statement.
         fn append_deltas(conn: &mut DbConn, rows: Vec<DeltaRow>) -> QueryResult<()> {
             if rows.is_empty() {
