@@ -1,7 +1,8 @@
-//! The report merger of each server process: every `MOTCUA_REPORT_MERGE_MS` it moves the deltas that writes
-//! append (`report_deltas`) into the report buckets (`store::reports::merge`), so that the
-//! deltas stay few and reports read mostly buckets. Reports count the deltas too, so what
-//! they show never waits for a merge. Several replicas may merge at once.
+//! The report merger of each server process: every `MOTCUA_REPORT_MERGE_MS` it moves the
+//! deltas that writes append (`report_deltas`) into the report buckets
+//! (`store::reports::merge`), so that the deltas stay few and reports read mostly buckets.
+//! Reports count the deltas too, so what they show never waits for a merge. Several replicas
+//! may merge at once.
 
 use std::time::Duration;
 

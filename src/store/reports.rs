@@ -89,29 +89,6 @@ macro_rules! big_int {
 
 macro_rules! bucket_code {
     ($($m:ident),+) => {
-        /// Appends a change's deltas, in one statement.
-        fn append_deltas(conn: &mut DbConn, rows: Vec<DeltaRow>) -> QueryResult<()> {
-            if rows.is_empty() {
-                return Ok(());
-            }
-            // A change's rows come in a few usual counts; as arrays they make statements
-            // the connection prepares once (a `Vec` of rows is planned anew each time).
-            macro_rules! sized {
-                ($c:expr) => {
-                    match rows.len() {
-                        6 => diesel::insert_into(report_deltas::table).values(<[DeltaRow; 6]>::try_from(rows).map_err(|_| diesel::result::Error::NotFound)?).execute($c),
-                        12 => diesel::insert_into(report_deltas::table).values(<[DeltaRow; 12]>::try_from(rows).map_err(|_| diesel::result::Error::NotFound)?).execute($c),
-                        _ => diesel::insert_into(report_deltas::table).values(rows).execute($c),
-                    }
-                };
-            }
-            match conn {
-                DbConn::Pg(c) => sized!(c)?,
-                DbConn::Sqlite(c) => sized!(c)?,
-            };
-            Ok(())
-        }
-
         /// One group's summed buckets of one part of a period (0 all time, 1 within, 2 after),
         /// read by position: by name, each of its 26 fields was a search of the columns' names
         /// (13% of the server's time in an all-units report).
@@ -437,6 +414,37 @@ pub fn track_inserted(conn: &mut DbConn, dossier: &Dossier, tz: Tz) -> QueryResu
         .pop()
         .expect("one record per dossier");
     write_tally(conn, dossier, None, false, &Tally::of(&record, tz))
+}
+
+/// Appends a change's deltas, in one statement.
+fn append_deltas(conn: &mut DbConn, rows: Vec<DeltaRow>) -> QueryResult<()> {
+    fn array<const N: usize>(rows: Vec<DeltaRow>) -> QueryResult<[DeltaRow; N]> {
+        rows.try_into().map_err(|_| diesel::result::Error::NotFound)
+    }
+    macro_rules! insert {
+        ($c:expr, $values:expr) => {
+            diesel::insert_into(report_deltas::table)
+                .values($values)
+                .execute($c)
+        };
+    }
+    // A change's rows come in a few usual counts; as arrays they make statements the
+    // connection prepares once (a `Vec` of rows is planned anew each time).
+    macro_rules! sized {
+        ($c:expr) => {
+            match rows.len() {
+                0 => Ok(0),
+                6 => insert!($c, array::<6>(rows)?),
+                12 => insert!($c, array::<12>(rows)?),
+                _ => insert!($c, rows),
+            }
+        };
+    }
+    match conn {
+        DbConn::Pg(c) => sized!(c)?,
+        DbConn::Sqlite(c) => sized!(c)?,
+    };
+    Ok(())
 }
 
 /// Moves a dossier's counts from the tally `before` to `after` in the buckets, and keeps
@@ -959,8 +967,8 @@ fn months_stored(conn: &mut DbConn) -> QueryResult<(Option<i32>, Option<i32>)> {
         DbConn::Pg(c) => diesel::sql_query(sql).get_result(c)?,
         DbConn::Sqlite(c) => diesel::sql_query(sql).get_result(c)?,
     };
-    let either = |x: Option<i32>, y: Option<i32>, pick: fn(i32, i32) -> i32| match (x, y) {
-        (Some(x), Some(y)) => Some(pick(x, y)),
+    let either = |x: Option<i32>, y: Option<i32>, choose: fn(i32, i32) -> i32| match (x, y) {
+        (Some(x), Some(y)) => Some(choose(x, y)),
         (x, y) => x.or(y),
     };
     Ok((
@@ -1063,34 +1071,27 @@ pub struct UnitTotals {
 /// `now`, in code order.
 pub fn unit_totals(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<Vec<UnitTotals>> {
     use crate::db::schema::units;
-    use report_buckets as b;
-    use report_deltas as d;
     let codes: Vec<(Id, String)> = units::table
         .select((units::id, units::code))
         .order(units::code.asc())
         .load(conn)?;
     // Each unit's all-time bucket and its deltas not merged yet, as of one moment.
-    let rows = db::snapshot(conn, |conn| {
-        let mut rows: Vec<(Id, i64, i64)> = b::table
-            .filter(b::procedure_id.eq(tally::ALL_PROCEDURES))
-            .filter(b::period.eq(TOTAL))
-            .select((
-                b::unit_id,
-                b::received_online + b::received_desk,
-                b::finished_early + b::finished_on_time + b::finished_late,
-            ))
-            .load(conn)?;
-        rows.extend(
-            d::table
-                .filter(d::procedure_id.eq(tally::ALL_PROCEDURES))
-                .filter(d::period.eq(TOTAL))
+    macro_rules! totals {
+        ($conn:expr, $t:ident) => {
+            $t::table
+                .filter($t::procedure_id.eq(tally::ALL_PROCEDURES))
+                .filter($t::period.eq(TOTAL))
                 .select((
-                    d::unit_id,
-                    d::received_online + d::received_desk,
-                    d::finished_early + d::finished_on_time + d::finished_late,
+                    $t::unit_id,
+                    $t::received_online + $t::received_desk,
+                    $t::finished_early + $t::finished_on_time + $t::finished_late,
                 ))
-                .load::<(Id, i64, i64)>(conn)?,
-        );
+                .load::<(Id, i64, i64)>($conn)?
+        };
+    }
+    let rows = db::snapshot(conn, |conn| {
+        let mut rows = totals!(conn, report_buckets);
+        rows.extend(totals!(conn, report_deltas));
         Ok(rows)
     })?;
     let mut totals: HashMap<Id, (i64, i64)> = HashMap::new();
