@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::dossiers::{
-    check_components, respond, timing, view, visible_dossier, Details, DossierView,
-    ProvidedComponent, Provider,
+    check_components, respond, timing, view, visible_dossier, DossierView, ProvidedComponent,
+    Provider,
 };
 use crate::auth::{policy, Principal};
 use crate::config::Config;
@@ -28,7 +28,7 @@ use crate::id::Id;
 use crate::state::AppState;
 use crate::store;
 use crate::store::documents::{Document, DossierResult};
-use crate::store::dossiers::{Also, Applied, Dossier, Provided};
+use crate::store::dossiers::{Also, Applied, Details, Dossier, Provided};
 use crate::store::fees::Payment;
 use crate::store::procedures::ProcedureDetail;
 
@@ -241,7 +241,7 @@ fn take_action(
             notify: config.notifications.channels(),
         },
     )?;
-    let details = Details::load(conn, id)?;
+    let details = store::dossiers::details(conn, id)?;
     Ok((after, details, now))
 }
 

@@ -27,7 +27,7 @@ use crate::id::Id;
 use crate::state::AppState;
 use crate::store;
 use crate::store::dossiers::{
-    Dossier, DossierComponent, DossierFilter, Event, Intake, NewDossier, Provided, Rating, Scope,
+    Details, Dossier, DossierFilter, Event, Intake, NewDossier, Provided, Rating, Scope,
 };
 use crate::store::idempotency;
 use crate::store::procedures::ProcedureDetail;
@@ -149,26 +149,15 @@ pub struct DossierView {
     pub updated_at: DateTime<Utc>,
 }
 
-/// The details a single read shows besides the dossier row.
-pub struct Details {
-    pub components: Vec<DossierComponent>,
-    pub fee: super::fees::DossierFeeView,
-}
-
-impl Details {
-    pub fn load(conn: &mut DbConn, dossier: Id) -> Result<Details, ApiError> {
-        Ok(Details {
-            components: store::dossiers::components(conn, dossier)?,
-            fee: super::fees::dossier_fee(conn, dossier)?,
-        })
-    }
-
-    /// A new dossier's details, from what its intake stores (nothing to read back).
-    pub fn of_intake(intake: &store::dossiers::Intake) -> Details {
-        Details {
-            components: store::dossiers::component_rows(intake),
-            fee: super::fees::fee_view(intake.fees.clone(), Vec::new()),
-        }
+/// A new dossier's details, from what its intake stores (nothing to read back), in the order
+/// [`store::dossiers::details`] reads them.
+pub fn intake_details(intake: &store::dossiers::Intake) -> Details {
+    let mut components = store::dossiers::component_rows(intake);
+    components.sort_by_key(|c| c.component_id);
+    Details {
+        components,
+        fees: intake.fees.clone(),
+        payments: Vec::new(),
     }
 }
 
@@ -179,7 +168,10 @@ pub fn view(
     tz: chrono_tz::Tz,
 ) -> DossierView {
     let (components, fee) = match details {
-        Some(details) => (Some(details.components), Some(details.fee)),
+        Some(details) => (
+            Some(details.components),
+            Some(super::fees::fee_view(details.fees, details.payments)),
+        ),
         None => (None, None),
     };
     let status = d.status();
@@ -414,7 +406,7 @@ async fn create_dossier(
             let intake = intake(conn, &who, &account, body, &config, now)?;
             let tz = config.time_zone;
             let created = db::write(conn, |conn| {
-                let details = Details::of_intake(&intake);
+                let details = intake_details(&intake);
                 let dossier = store::dossiers::insert(conn, intake)?;
                 let json = serde_json::to_string(&view(dossier, Some(details), now, tz))
                     .map_err(ApiError::internal)?;
@@ -757,17 +749,25 @@ pub fn visible_dossier(conn: &mut DbConn, who: &Principal, id: Id) -> Result<Dos
 /// The dossier `id` if the token's caller may see it (404 otherwise; 401 for a bad account):
 /// for an account, read joined with the account in one statement and checked with
 /// [`Scope::admits`](store::dossiers::Scope::admits), as [`visible_dossier`] would filter it.
-fn caller_dossier(conn: &mut DbConn, caller: Caller, id: Id) -> Result<Dossier, ApiError> {
+fn caller_dossier(
+    conn: &mut DbConn,
+    caller: Caller,
+    id: Id,
+) -> Result<(Dossier, Details), ApiError> {
     let Some(account) = caller.account_id() else {
         let who = caller.principal(conn)?;
-        return visible_dossier(conn, &who, id);
+        let dossier = visible_dossier(conn, &who, id)?;
+        return Ok((dossier, store::dossiers::details(conn, id)?));
     };
     let (account, dossier) = store::dossiers::with_account(conn, account, id)?.unzip();
     let who = Principal::of_account(account.as_ref())?;
     let scope = policy::dossier_scope(&who).ok_or_else(|| ApiError::not_found("Dossier"))?;
-    match dossier.flatten().map(|d| (scope.admits(&d), d)) {
-        Some((Some(true), d)) => Ok(d),
-        Some((None, _)) => visible_dossier(conn, &who, id),
+    match dossier
+        .flatten()
+        .map(|(d, details)| (scope.admits(&d), d, details))
+    {
+        Some((Some(true), d, details)) => Ok((d, details)),
+        Some((None, _, details)) => Ok((visible_dossier(conn, &who, id)?, details)),
         _ => Err(ApiError::not_found("Dossier")),
     }
 }
@@ -790,14 +790,9 @@ async fn get_dossier(
     id: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    // The hottest read: one database call, whose first statement reads the caller's account
-    // and the dossier together.
+    // The hottest read: one statement reads the caller's account, the dossier and its details.
     let (dossier, details) = state
-        .db(move |conn| {
-            let dossier = caller_dossier(conn, caller, id)?;
-            let details = Details::load(conn, id)?;
-            Ok((dossier, details))
-        })
+        .db(move |conn| caller_dossier(conn, caller, id))
         .await?;
     let view = view(
         dossier,

@@ -578,19 +578,6 @@ pub struct DossierFeeView {
     pub payments: Vec<PaymentView>,
 }
 
-/// A dossier's fee view from its frozen rows and payments.
-pub fn dossier_fee(conn: &mut DbConn, dossier: Id) -> Result<DossierFeeView, ApiError> {
-    let rows = store::fees::dossier_fees(conn, dossier)?;
-    // A payment is taken only while something is due (the callback's and the workflow's
-    // checks), so a dossier charged nothing has none to read.
-    let payments = if rows.iter().any(|r| r.charged_amount > 0) {
-        store::fees::payments(conn, dossier)?
-    } else {
-        Vec::new()
-    };
-    Ok(fee_view(rows, payments))
-}
-
 /// A dossier's fee from its frozen fee lines and its payments.
 pub fn fee_view(rows: Vec<store::fees::DossierFee>, payments: Vec<Payment>) -> DossierFeeView {
     let items: Vec<FeeLine> = rows
@@ -689,7 +676,10 @@ async fn fee_receipt(
                 code: d.code.clone(),
                 applicant_name: d.applicant_full_name.clone(),
                 procedure_name: procedure.procedure.name.clone(),
-                fee: dossier_fee(conn, id)?,
+                fee: {
+                    let details = store::dossiers::details(conn, id)?;
+                    fee_view(details.fees, details.payments)
+                },
             })
         })
         .await?;

@@ -1,6 +1,7 @@
 //! The connection layer: one [`DbConn`] over PostgreSQL and bundled SQLite, the pool that picks
 //! the backend from the URL, migrations, and the write-transaction helper every store uses.
 
+pub mod literal;
 pub mod migrations;
 pub mod pool;
 pub mod schema;

@@ -3,7 +3,9 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 
+use crate::db::literal::{Literal, LiteralSql};
 use crate::db::schema::{
     accounts, dossier_code_counters, dossier_components, dossier_events, dossier_ratings, dossiers,
     procedures, units,
@@ -16,6 +18,7 @@ use crate::error::{StoreError, StoreResult};
 use crate::id::Id;
 
 use super::accounts::Account;
+use super::fees::{DossierFee, Payment};
 use super::{paginate, Page};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -213,7 +216,7 @@ struct ActionChanges<'a> {
     updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = dossier_components)]
 pub struct DossierComponent {
     pub dossier_id: Id,
@@ -352,19 +355,167 @@ pub fn lock(conn: &mut DbConn, id: Id) -> QueryResult<()> {
 }
 
 /// An account and, in the same statement, the dossier `id` whoever may see it (the caller
-/// checks with [`Scope::admits`]): the hottest read, `GET /dossiers/{id}`, saves a round trip.
-/// `None` when there is no such account.
+/// checks with [`Scope::admits`]) with its [`Details`]: the hottest read,
+/// `GET /dossiers/{id}`, is one statement. `None` when there is no such account.
 pub fn with_account(
     conn: &mut DbConn,
     account: Id,
     id: Id,
-) -> QueryResult<Option<(Account, Option<Dossier>)>> {
-    accounts::table
+) -> QueryResult<Option<(Account, Option<DossierRead>)>> {
+    let row: Option<(Account, Option<Dossier>, DetailLists)> = accounts::table
         .left_join(dossiers::table.on(dossiers::id.eq(id)))
         .filter(accounts::id.eq(account))
-        .select((Account::as_select(), Option::<Dossier>::as_select()))
+        .select((
+            Account::as_select(),
+            Option::<Dossier>::as_select(),
+            Literal::<DetailColumns>::new(),
+        ))
         .first(conn)
-        .optional()
+        .optional()?;
+    row.map(|(account, dossier, lists)| {
+        let dossier = match dossier {
+            Some(d) => Some((d, Details::decode(lists)?)),
+            None => None,
+        };
+        Ok((account, dossier))
+    })
+    .transpose()
+}
+
+/// A dossier and its [`Details`], as a single read shows them.
+pub type DossierRead = (Dossier, Details);
+
+/// What a dossier's full view shows beside its row: the components provided (by component),
+/// the fee lines frozen at intake (by position) and the payments (oldest first).
+#[derive(Debug, Clone)]
+pub struct Details {
+    pub components: Vec<DossierComponent>,
+    pub fees: Vec<DossierFee>,
+    pub payments: Vec<Payment>,
+}
+
+/// [`Details`]' three lists as JSON arrays, one column each.
+type DetailLists = (String, String, String);
+
+/// A dossier's [`Details`], in one statement.
+pub fn details(conn: &mut DbConn, id: Id) -> QueryResult<Details> {
+    let lists: DetailLists = dossiers::table
+        .filter(dossiers::id.eq(id))
+        .select(Literal::<DetailColumns>::new())
+        .first(conn)?;
+    Details::decode(lists)
+}
+
+impl Details {
+    fn decode((components, fees, payments): DetailLists) -> QueryResult<Details> {
+        fn list<T: serde::de::DeserializeOwned>(json: &str) -> QueryResult<Vec<T>> {
+            serde_json::from_str(json)
+                .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))
+        }
+        let mut details = Details {
+            components: list(&components)?,
+            fees: list(&fees)?,
+            payments: list(&payments)?,
+        };
+        details.components.sort_by_key(|c| c.component_id);
+        details.fees.sort_by_key(|f| f.position);
+        details.payments.sort_by_key(|p| p.id);
+        Ok(details)
+    }
+}
+
+/// The select list of [`DetailLists`] over a statement that has `dossiers` in scope: one
+/// correlated subquery per list, each aggregating its rows into a JSON array (`json_agg` on
+/// PostgreSQL, `json_group_array` on SQLite) whose objects deserialize into the row structs.
+/// Ids are written in hex and timestamps in ISO form on both databases.
+struct DetailColumns;
+
+impl LiteralSql for DetailColumns {
+    type SqlType = (Text, Text, Text);
+    fn sql(backend: db::Backend) -> &'static str {
+        static LISTS: std::sync::LazyLock<[String; 2]> =
+            std::sync::LazyLock::new(|| [false, true].map(detail_lists_sql));
+        &LISTS[usize::from(backend == db::Backend::Postgres)]
+    }
+}
+
+/// How a column of [`detail_lists_sql`] is written into JSON.
+#[derive(Clone, Copy)]
+enum Json {
+    Plain,
+    Id,
+    Time,
+}
+
+fn detail_lists_sql(pg: bool) -> String {
+    use Json::*;
+    let list = |table: &str, columns: &[(&str, Json)]| {
+        let fields: Vec<String> = columns
+            .iter()
+            .map(|&(name, kind)| {
+                let value = match (kind, pg) {
+                    (Plain, _) => format!("x.{name}"),
+                    (Id, true) => format!("encode(x.{name}, 'hex')"),
+                    // hex(NULL) is ''.
+                    (Id, false) => format!("nullif(hex(x.{name}), '')"),
+                    (Time, true) => format!("x.{name}"),
+                    (Time, false) => format!("replace(x.{name}, ' ', 'T')"),
+                };
+                format!("'{name}', {value}")
+            })
+            .collect();
+        let rows = format!("FROM {table} x WHERE x.dossier_id = dossiers.id");
+        if pg {
+            format!(
+                "COALESCE((SELECT json_agg(json_build_object({}))::text {rows}), '[]')",
+                fields.join(", ")
+            )
+        } else {
+            format!(
+                "(SELECT json_group_array(json_object({})) {rows})",
+                fields.join(", ")
+            )
+        }
+    };
+    [
+        list(
+            "dossier_components",
+            &[
+                ("dossier_id", Id),
+                ("component_id", Id),
+                ("file_id", Id),
+                ("added_at", Time),
+                ("document_id", Id),
+            ],
+        ),
+        list(
+            "dossier_fees",
+            &[
+                ("dossier_id", Id),
+                ("position", Plain),
+                ("fee_item_id", Id),
+                ("name", Plain),
+                ("base_amount", Plain),
+                ("charged_amount", Plain),
+                ("policies", Plain),
+            ],
+        ),
+        list(
+            "dossier_payments",
+            &[
+                ("id", Id),
+                ("dossier_id", Id),
+                ("amount", Plain),
+                ("method", Plain),
+                ("receipt_number", Plain),
+                ("transaction_id", Plain),
+                ("paid_at", Time),
+                ("recorded_by", Id),
+                ("created_at", Time),
+            ],
+        ),
+    ]
+    .join(", ")
 }
 
 /// A dossier, whoever asks (for the service's own work, such as payment callbacks).

@@ -228,7 +228,7 @@ pub fn in_force(
 }
 
 /// One fee item of a dossier, frozen when it was submitted or recorded.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = dossier_fees, treat_none_as_default_value = false)]
 pub struct DossierFee {
     pub dossier_id: Id,
@@ -251,15 +251,7 @@ pub fn freeze(conn: &mut DbConn, fees: &[DossierFee]) -> QueryResult<()> {
     Ok(())
 }
 
-pub fn dossier_fees(conn: &mut DbConn, dossier: Id) -> QueryResult<Vec<DossierFee>> {
-    dossier_fees::table
-        .filter(dossier_fees::dossier_id.eq(dossier))
-        .order(dossier_fees::position.asc())
-        .select(DossierFee::as_select())
-        .load(conn)
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Deserialize)]
 #[diesel(table_name = dossier_payments, treat_none_as_default_value = false)]
 pub struct Payment {
     pub id: Id,
@@ -273,14 +265,6 @@ pub struct Payment {
     pub paid_at: NaiveDateTime,
     pub recorded_by: Option<Id>,
     pub created_at: NaiveDateTime,
-}
-
-pub fn payments(conn: &mut DbConn, dossier: Id) -> QueryResult<Vec<Payment>> {
-    dossier_payments::table
-        .filter(dossier_payments::dossier_id.eq(dossier))
-        .order(dossier_payments::id.asc())
-        .select(Payment::as_select())
-        .load(conn)
 }
 
 pub fn payment_by_transaction(

@@ -101,6 +101,19 @@ fn desk_digitization_fills_the_store_and_a_second_dossier_reuses_it() {
         .collect();
     assert_eq!(reused.len(), 1);
     assert!(reused[0]["file_id"].is_null());
+    // A single read shows what the submission answered, read back from the database: both
+    // components (one by document, one by file, with their times) and the fee.
+    let read = w
+        .app
+        .get(
+            &format!("/api/v1/dossiers/{}", second["id"].as_str().unwrap()),
+            Some(&w.citizen),
+        )
+        .ok(200)
+        .clone();
+    assert_eq!(read["components"], second["components"]);
+    assert_eq!(read["components"].as_array().unwrap().len(), 2);
+    assert_eq!(read["fee"], second["fee"]);
 
     // No supplement can be asked for a component satisfied by a valid stored document.
     let received = w.step(&w.reception, &second, json!({"action": "receive"}));
