@@ -6,8 +6,9 @@
 //! on. [`entries`] turns a tally into per-unit, per-procedure, per-day [`Metrics`]; every change to
 //! a dossier retracts its old tally's entries and adds its new one's ([`deltas`]), so the stored
 //! buckets always equal the sum over all dossiers of their current tallies. Each entry counts in
-//! three buckets: its day, its month and the all-time total ([`TOTAL`]), so that any period is a
-//! few month rows and a few day rows ([`ranges`]).
+//! three buckets: its day, its month and the all-time total ([`TOTAL`]), and in the buckets of
+//! all procedures together also in its decade ([`decade_key`]), so that any period is a few
+//! month rows and a few decade and day rows ([`ranges`]).
 //!
 //! Figures of a period's end (carried over, open in time or overdue, awaiting reception) are
 //! *levels*: the sum of every start minus every end up to that day. They come from the all-time
@@ -52,6 +53,13 @@ pub fn month_key(day: NaiveDate) -> i32 {
     day.year() * 100 + day.month() as i32
 }
 
+/// The period key of a day's decade (days 1–10, 11–20, 21 to the month's end): `yyyymmd`,
+/// with `d` from 1 to 3. Only the buckets of all procedures together have decades: the unit
+/// reports, which read every unit at once, sum a decade instead of its ten days.
+pub fn decade_key(day: NaiveDate) -> i32 {
+    month_key(day) * 10 + ((day.day() as i32 - 1) / 10).min(2) + 1
+}
+
 /// The day of a day key.
 pub fn key_day(key: i32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(key / 10_000, (key / 100 % 100) as u32, (key % 100) as u32)
@@ -68,47 +76,148 @@ fn month_end(day: NaiveDate) -> NaiveDate {
     month_start(next).pred_opt().unwrap_or(NaiveDate::MAX)
 }
 
-/// Inclusive ranges of period keys whose buckets together cover exactly the days `from..=to`:
-/// whole months as month keys, the ragged ends as day keys.
-pub fn ranges(from: NaiveDate, to: NaiveDate) -> Vec<(i32, i32)> {
+/// The buckets of the period keys `low..=high`, added to a sum (`sign` 1) or taken from it
+/// (`sign` −1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub sign: i64,
+    pub low: i32,
+    pub high: i32,
+}
+
+impl Span {
+    pub fn add(low: i32, high: i32) -> Span {
+        Span { sign: 1, low, high }
+    }
+
+    pub fn less(low: i32, high: i32) -> Span {
+        Span {
+            sign: -1,
+            low,
+            high,
+        }
+    }
+
+    /// Whether `key` is one of the span's period keys.
+    pub fn holds(&self, key: i32) -> bool {
+        (self.low..=self.high).contains(&key)
+    }
+}
+
+/// Spans of period keys whose buckets together sum to exactly the days `from..=to`: whole
+/// months as month keys, and each ragged end as [`ragged`] reads it with fewer buckets
+/// (`decades`: whether the buckets read have them). No two spans share a key.
+pub fn ranges(from: NaiveDate, to: NaiveDate, decades: bool) -> Vec<Span> {
     if from > to {
         return Vec::new();
     }
     if month_start(from) == month_start(to) {
-        return if from == month_start(from) && to == month_end(to) {
-            vec![(month_key(from), month_key(to))]
-        } else {
-            vec![(day_key(from), day_key(to))]
-        };
+        return ragged(from, to, decades);
     }
     let mut out = Vec::new();
     let mut first_month = from;
     if from != month_start(from) {
-        out.push((day_key(from), day_key(month_end(from))));
+        out.extend(ragged(from, month_end(from), decades));
         first_month = month_end(from).succ_opt().unwrap_or(NaiveDate::MAX);
     }
     let mut last_month = to;
-    let mut tail = None;
+    let mut tail = Vec::new();
     if to != month_end(to) {
-        tail = Some((day_key(month_start(to)), day_key(to)));
+        tail = ragged(month_start(to), to, decades);
         last_month = month_start(to).pred_opt().unwrap_or(NaiveDate::MIN);
     }
     if first_month <= last_month {
-        out.push((month_key(first_month), month_key(last_month)));
+        out.push(Span::add(month_key(first_month), month_key(last_month)));
     }
     out.extend(tail);
     out
 }
 
-/// Inclusive ranges of period keys covering every day after `to` (the future included).
-pub fn ranges_after(to: NaiveDate) -> Vec<(i32, i32)> {
-    let mut out = Vec::new();
-    let end = month_end(to);
-    if to < end {
-        out.push((day_key(to.succ_opt().unwrap_or(to)), day_key(end)));
+/// The days `from..=to` of one month, as whichever has fewer buckets: its [`plain`] cover, or
+/// the month less the plain covers of its days outside them (a month's bucket holds exactly
+/// what its days' buckets hold). The last 365 days from the 2nd of a month read the month less
+/// its 1st, not 30 days; a whole month is its month.
+fn ragged(from: NaiveDate, to: NaiveDate, decades: bool) -> Vec<Span> {
+    let (start, end) = (month_start(from), month_end(from));
+    let direct = plain(from, to, decades);
+    let mut complement = vec![Span::add(month_key(from), month_key(from))];
+    let outside = [
+        from.pred_opt().filter(|_| from > start).map(|d| (start, d)),
+        to.succ_opt().filter(|_| to < end).map(|d| (d, end)),
+    ];
+    for (a, b) in outside.into_iter().flatten() {
+        complement.extend(
+            plain(a, b, decades)
+                .into_iter()
+                .map(|s| Span::less(s.low, s.high)),
+        );
     }
-    out.push((month_key(end) + 1, 999_912));
+    if buckets_read(&complement, i32::MAX) < buckets_read(&direct, i32::MAX) {
+        complement
+    } else {
+        direct
+    }
+}
+
+/// The days `from..=to` of one month as day spans, or with `decades` as its whole decades and
+/// the days left, adjacent spans of one kind merged.
+fn plain(from: NaiveDate, to: NaiveDate, decades: bool) -> Vec<Span> {
+    if !decades {
+        return vec![Span::add(day_key(from), day_key(to))];
+    }
+    let mut out: Vec<Span> = Vec::new();
+    for decade in 0..3 {
+        let first = month_start(from) + chrono::Days::new(10 * decade);
+        let last = match decade {
+            2 => month_end(from),
+            _ => first + chrono::Days::new(9),
+        };
+        let (a, b) = (first.max(from), last.min(to));
+        if a > b {
+            continue;
+        }
+        let span = if (a, b) == (first, last) {
+            Span::add(decade_key(a), decade_key(a))
+        } else {
+            Span::add(day_key(a), day_key(b))
+        };
+        let is_day = |key: i32| key > 9_999_999;
+        match out.last_mut() {
+            Some(prev) if prev.high + 1 == span.low && is_day(prev.low) == is_day(span.low) => {
+                prev.high = span.high
+            }
+            _ => out.push(span),
+        }
+    }
     out
+}
+
+/// Spans of period keys covering every day after `to` (the future included).
+pub fn ranges_after(to: NaiveDate, decades: bool) -> Vec<Span> {
+    let end = month_end(to);
+    let mut out = match to.succ_opt() {
+        Some(next) if to < end => ragged(next, end, decades),
+        _ => Vec::new(),
+    };
+    out.push(Span::add(month_key(end) + 1, 999_912));
+    out
+}
+
+/// How many buckets per group `spans` read at most: a day's, a decade's or a month's each,
+/// months no later than `last_month` (the last one stored).
+pub fn buckets_read(spans: &[Span], last_month: i32) -> i32 {
+    spans
+        .iter()
+        .map(|s| match (s.low, s.high) {
+            (TOTAL, _) => 1,
+            (low, high) if low > 999_912 => high - low + 1,
+            (low, high) => {
+                let high = high.min(last_month);
+                let months = |k: i32| k / 100 * 12 + k % 100;
+                (months(high) - months(low) + 1).max(0)
+            }
+        })
+        .sum()
 }
 
 /// Calls `$callback!` with the names of the bucket metrics, in order: the one list that
@@ -448,7 +557,7 @@ pub const ALL_PROCEDURES: Id = Id(uuid::Uuid::nil());
 
 /// What changes in the buckets when a dossier's tally goes from `before` to `after` (`None`: the
 /// dossier did not exist, or is removed): each entry in its day, month and total buckets, for its
-/// procedure and for [`ALL_PROCEDURES`], merged, without empty changes, ordered by (unit, period,
+/// procedure and for [`ALL_PROCEDURES`], and in its decade's for [`ALL_PROCEDURES`], merged, without empty changes, ordered by (unit, period,
 /// procedure) so that concurrent writers take row locks in one order.
 pub fn deltas(before: Option<&Tally>, after: Option<&Tally>) -> Vec<Delta> {
     let mut out: Vec<Delta> = Vec::new();
@@ -460,7 +569,8 @@ pub fn deltas(before: Option<&Tally>, after: Option<&Tally>) -> Vec<Delta> {
         for entry in entries(tally) {
             let keys = [day_key(entry.day), month_key(entry.day), TOTAL]
                 .into_iter()
-                .flat_map(|period| [(entry.procedure, period), (ALL_PROCEDURES, period)]);
+                .flat_map(|period| [(entry.procedure, period), (ALL_PROCEDURES, period)])
+                .chain([(ALL_PROCEDURES, decade_key(entry.day))]);
             for (procedure, period) in keys {
                 let found = out.iter_mut().find(|d| {
                     d.unit == entry.unit && d.procedure == procedure && d.period == period
@@ -634,34 +744,181 @@ mod tests {
 
     #[test]
     fn ranges_cover_exactly_the_days() {
-        type Case<'a> = (&'a str, &'a str, &'a [(i32, i32)]);
+        type Case<'a> = (&'a str, &'a str, &'a [Span]);
+        let (add, less) = (Span::add, Span::less);
         let cases: &[Case] = &[
-            ("2026-01-01", "2026-12-31", &[(202601, 202612)]),
-            ("2026-03-05", "2026-03-09", &[(20260305, 20260309)]),
-            ("2026-02-01", "2026-02-28", &[(202602, 202602)]),
+            ("2026-01-01", "2026-12-31", &[add(202601, 202612)]),
+            ("2026-03-05", "2026-03-09", &[add(20260305, 20260309)]),
+            ("2026-02-01", "2026-02-28", &[add(202602, 202602)]),
             (
                 "2026-01-15",
                 "2026-03-14",
-                &[(20260115, 20260131), (202602, 202602), (20260301, 20260314)],
+                &[
+                    add(202601, 202601),
+                    less(20260101, 20260114),
+                    add(202602, 202602),
+                    add(20260301, 20260314),
+                ],
             ),
             (
                 "2026-01-15",
                 "2026-02-14",
-                &[(20260115, 20260131), (20260201, 20260214)],
+                &[
+                    add(202601, 202601),
+                    less(20260101, 20260114),
+                    add(20260201, 20260214),
+                ],
             ),
-            ("2025-12-01", "2026-01-31", &[(202512, 202601)]),
+            ("2025-12-01", "2026-01-31", &[add(202512, 202601)]),
             ("2026-01-02", "2026-01-01", &[]),
+            // The last 365 days: the first month less its first day, then whole months.
+            (
+                "2025-12-02",
+                "2026-12-01",
+                &[
+                    add(202512, 202512),
+                    less(20251201, 20251201),
+                    add(202601, 202611),
+                    add(20261201, 20261201),
+                ],
+            ),
+            // Most of a month on both sides of one day, from either end.
+            (
+                "2026-03-02",
+                "2026-03-30",
+                &[
+                    add(202603, 202603),
+                    less(20260301, 20260301),
+                    less(20260331, 20260331),
+                ],
+            ),
+            (
+                "2026-04-01",
+                "2026-05-29",
+                &[
+                    add(202604, 202604),
+                    add(202605, 202605),
+                    less(20260530, 20260531),
+                ],
+            ),
+        ];
+        // Every day of the period counts once, and no other day does.
+        let exact = |from: &str, to: &str, spans: &[Span]| {
+            let mut day = d(from) - chrono::Days::new(40);
+            while day < d(to) + chrono::Days::new(40) {
+                let keys = [day_key(day), decade_key(day), month_key(day)];
+                let times: i64 = spans
+                    .iter()
+                    .filter(|s| keys.iter().any(|k| s.holds(*k)))
+                    .map(|s| s.sign)
+                    .sum();
+                let inside = (d(from)..=d(to)).contains(&day);
+                assert_eq!(times, i64::from(inside), "{from}..{to}: {day}");
+                day = day.succ_opt().unwrap();
+            }
+        };
+        for (from, to, expected) in cases {
+            let spans = ranges(d(from), d(to), false);
+            assert_eq!(spans, expected.to_vec(), "{from}..{to}");
+            exact(from, to, &spans);
+        }
+        // With decades (the buckets of all procedures together).
+        let cases: &[Case] = &[
+            // Mid-month to mid-month: at each end, a month less a decade and four days.
+            (
+                "2025-12-15",
+                "2026-11-16",
+                &[
+                    add(202512, 202512),
+                    less(2025121, 2025121),
+                    less(20251211, 20251214),
+                    add(202601, 202610),
+                    add(202611, 202611),
+                    less(20261117, 20261120),
+                    less(2026113, 2026113),
+                ],
+            ),
+            (
+                "2026-01-13",
+                "2026-01-31",
+                &[
+                    add(202601, 202601),
+                    less(2026011, 2026011),
+                    less(20260111, 20260112),
+                ],
+            ),
+            (
+                "2026-01-05",
+                "2026-01-31",
+                &[add(202601, 202601), less(20260101, 20260104)],
+            ),
+            (
+                "2026-01-03",
+                "2026-01-31",
+                &[add(202601, 202601), less(20260101, 20260102)],
+            ),
+            (
+                "2026-01-04",
+                "2026-01-27",
+                &[
+                    add(202601, 202601),
+                    less(20260101, 20260103),
+                    less(20260128, 20260131),
+                ],
+            ),
+            ("2026-02-11", "2026-02-28", &[add(2026022, 2026023)]),
+            // Days 17 to 20 and the last decade, or the month less the first and four days.
+            (
+                "2026-01-17",
+                "2026-01-31",
+                &[add(20260117, 20260120), add(2026013, 2026013)],
+            ),
+            ("2026-03-09", "2026-03-12", &[add(20260309, 20260312)]),
+            ("2026-02-01", "2026-02-28", &[add(202602, 202602)]),
         ];
         for (from, to, expected) in cases {
-            assert_eq!(ranges(d(from), d(to)), expected.to_vec(), "{from}..{to}");
+            let spans = ranges(d(from), d(to), true);
+            assert_eq!(spans, expected.to_vec(), "{from}..{to}");
+            exact(from, to, &spans);
         }
         assert_eq!(
-            ranges_after(d("2026-03-14")),
-            vec![(20260315, 20260331), (202604, 999_912)]
+            ranges_after(d("2026-03-14"), false),
+            vec![
+                add(202603, 202603),
+                less(20260301, 20260314),
+                add(202604, 999_912)
+            ]
         );
-        assert_eq!(ranges_after(d("2026-12-31")), vec![(202613, 999_912)]);
+        assert_eq!(
+            ranges_after(d("2026-03-14"), true),
+            vec![
+                add(202603, 202603),
+                less(2026031, 2026031),
+                less(20260311, 20260314),
+                add(202604, 999_912)
+            ]
+        );
+        assert_eq!(
+            ranges_after(d("2026-03-20"), false),
+            vec![add(20260321, 20260331), add(202604, 999_912)]
+        );
+        assert_eq!(
+            ranges_after(d("2026-12-31"), true),
+            vec![add(202613, 999_912)]
+        );
+        assert_eq!(decade_key(d("2026-02-28")), 2026023);
+        assert_eq!(decade_key(d("2026-01-10")), 2026011);
+        assert_eq!(decade_key(d("2026-01-11")), 2026012);
         assert_eq!(key_day(20260229), None);
         assert_eq!(key_day(20240229), Some(d("2024-02-29")));
+        // Read at most: the total, 11 days, the months up to the last stored.
+        let spans = [
+            add(TOTAL, TOTAL),
+            add(20260321, 20260331),
+            add(202604, 999_912),
+        ];
+        assert_eq!(buckets_read(&spans, 202612), 1 + 11 + 9);
+        assert_eq!(buckets_read(&spans, 202603), 1 + 11);
     }
 
     fn record() -> Record {
@@ -697,17 +954,19 @@ mod tests {
             .flat_map(|t| deltas(None, Some(t)))
             .filter(|d| d.procedure == ALL_PROCEDURES)
             .collect();
-        let within = ranges(d(from), d(to));
-        let after = ranges_after(d(to));
-        let inside = |p: i32, list: &[(i32, i32)]| list.iter().any(|(a, b)| (*a..=*b).contains(&p));
+        let within = ranges(d(from), d(to), true);
+        let after = ranges_after(d(to), true);
+        let sign = |p: i32, spans: &[Span]| spans.iter().find(|s| s.holds(p)).map(|s| s.sign);
         let mut s = Sums::default();
         for b in &buckets {
             if b.period == TOTAL {
                 s.total.add_scaled(&b.metrics, 1);
-            } else if inside(b.period, &within) {
-                s.within.add_scaled(&b.metrics, 1);
-            } else if inside(b.period, &after) {
-                s.after.add_scaled(&b.metrics, 1);
+            }
+            if let Some(sign) = sign(b.period, &within) {
+                s.within.add_scaled(&b.metrics, sign);
+            }
+            if let Some(sign) = sign(b.period, &after) {
+                s.after.add_scaled(&b.metrics, sign);
             }
         }
         counts(&s, None)
@@ -771,8 +1030,15 @@ mod tests {
         // Refused and no longer awaiting on 2 March; the reception limit (3 March) had not
         // passed when it left, so that day loses its late start. Each change counts in its day,
         // its month and the total.
-        // The same for the procedure and for all procedures: in pairs, all procedures first.
-        assert_eq!(change.len(), 8);
+        // The same for the procedure and for all procedures: in pairs, all procedures first;
+        // all procedures also in the decade of 1 to 10 March, the same as the month.
+        assert_eq!(change.len(), 9);
+        let (decades, change): (Vec<Delta>, Vec<Delta>) =
+            change.into_iter().partition(|d| d.period == 2026031);
+        assert_eq!(decades.len(), 1);
+        assert_eq!(decades[0].procedure, ALL_PROCEDURES);
+        let month = change.iter().find(|d| d.period == 202603).unwrap();
+        assert_eq!(decades[0].metrics, month.metrics);
         for pair in change.chunks(2) {
             assert_eq!(pair[0].procedure, ALL_PROCEDURES);
             assert_eq!(pair[1].procedure, Id(uuid::Uuid::from_u128(3)));

@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{Datelike, NaiveDate, NaiveDateTime};
+use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Binary, Integer, Text};
@@ -28,7 +28,7 @@ use crate::domain::documents::DocumentKind;
 use crate::domain::fees::PaymentMethod;
 use crate::domain::rating::Satisfaction;
 use crate::domain::tally::{
-    self, day_key, key_day, Delta, Metrics, Present, Record, Sums, Tally, TOTAL,
+    self, day_key, key_day, Delta, Metrics, Present, Record, Span, Sums, Tally, TOTAL,
 };
 use crate::domain::timeliness::Timeliness;
 use crate::id::Id;
@@ -434,8 +434,8 @@ fn append_deltas(conn: &mut DbConn, rows: Vec<DeltaRow>) -> QueryResult<()> {
         ($c:expr) => {
             match rows.len() {
                 0 => Ok(0),
-                6 => insert!($c, array::<6>(rows)?),
-                12 => insert!($c, array::<12>(rows)?),
+                7 => insert!($c, array::<7>(rows)?),
+                14 => insert!($c, array::<14>(rows)?),
                 _ => insert!($c, rows),
             }
         };
@@ -781,7 +781,9 @@ pub fn sums(
         Grouping::Unit => "unit_id",
         Grouping::Procedure => "procedure_id",
     };
-    // Unit reports read the buckets of all procedures together; procedure reports the others.
+    // Unit reports read the buckets of all procedures together (which have decades);
+    // procedure reports the others.
+    let decades = matches!(by, Grouping::Unit);
     let procedures = match by {
         Grouping::Unit => format!("procedure_id = {}", bytes(tally::ALL_PROCEDURES)),
         Grouping::Procedure => format!("procedure_id <> {}", bytes(tally::ALL_PROCEDURES)),
@@ -803,48 +805,44 @@ pub fn sums(
     };
     // The levels at the period's ends come from the side with fewer rows of buckets per group:
     // the months and ragged days before it (part 3: the start's levels), or the all-time total
-    // (part 0), the days left in its last month and the months after it (part 2). The day
-    // counts are upper bounds (days with no change have no row).
+    // (part 0), the days left in its last month and the months after it (part 2).
     let (first, last) = months_stored(conn)?;
-    let months = |a: i32, b: i32| (b / 100 - a / 100) * 12 + (b % 100 - a % 100);
-    let before_side = match (first, last) {
-        (Some(first), Some(last)) => {
-            let before = months(first, tally::month_key(from)) + from.day0() as i32;
-            let days_left = tally::ranges_after(to)
-                .first()
-                .filter(|(low, _)| *low > 999_912)
-                .map_or(0, |(low, high)| high - low + 1);
-            let after = 1 + days_left + months(tally::month_key(to), last);
-            before <= after
-        }
-        _ => true,
+    let before: Vec<Span> = first
+        .and_then(|m| tally::key_day(m * 100 + 1))
+        .zip(from.pred_opt())
+        .map(|(start, end)| tally::ranges(start, end, decades))
+        .unwrap_or_default();
+    let after: Vec<Span> = std::iter::once(Span::add(TOTAL, TOTAL))
+        .chain(tally::ranges_after(to, decades))
+        .collect();
+    let before_side = match last {
+        Some(last) => tally::buckets_read(&before, last) <= tally::buckets_read(&after, last),
+        None => true,
     };
-    let edges: Vec<(i32, (i32, i32))> = match first.and_then(|m| tally::key_day(m * 100 + 1)) {
-        Some(start) if before_side => from
-            .pred_opt()
-            .map(|end| tally::ranges(start, end))
-            .unwrap_or_default()
+    let edges: Vec<(i32, Span)> = match (first, before_side) {
+        (None, _) => Vec::new(),
+        (Some(_), true) => before.into_iter().map(|r| (3, r)).collect(),
+        (Some(_), false) => after
             .into_iter()
-            .map(|r| (3, r))
-            .collect(),
-        _ if before_side => Vec::new(),
-        _ => std::iter::once((0, (TOTAL, TOTAL)))
-            .chain(tally::ranges_after(to).into_iter().map(|r| (2, r)))
+            .map(|r| (if r.low == TOTAL { 0 } else { 2 }, r))
             .collect(),
     };
     // Two aggregates in one statement: every metric of the period's own buckets, and only the
     // level metrics of the edges' (all that `tally::counts` reads of them; the rest are 0).
-    // Each range is a branch of its own over the buckets, and the deltas not merged yet are
-    // one more branch (one scan of a small table), their part told by their period.
-    let branches = |parts: &[(i32, (i32, i32))], columns: &[&str]| {
+    // Each span is a branch of its own over the buckets, and the deltas not merged yet are
+    // one more branch (one scan of a small table), their part told by their period. A span
+    // taken away has the part's code `-1 - part`.
+    let code = |part: i32, span: &Span| if span.sign < 0 { -1 - part } else { part };
+    let branches = |parts: &[(i32, Span)], columns: &[&str]| {
         let columns = columns.join(", ");
-        let range = |(low, high): &(i32, i32)| format!("period BETWEEN {low} AND {high}");
+        let range = |s: &Span| format!("period BETWEEN {} AND {}", s.low, s.high);
         let mut branches: Vec<String> = parts
             .iter()
             .map(|(part, r)| {
                 format!(
-                    "SELECT {key} AS key, {part} AS part, {columns} FROM report_buckets \
+                    "SELECT {key} AS key, {} AS part, {columns} FROM report_buckets \
                      WHERE {procedures} AND {}{units}",
+                    code(*part, r),
                     range(r)
                 )
             })
@@ -852,7 +850,7 @@ pub fn sums(
         if !parts.is_empty() {
             let cases: Vec<String> = parts
                 .iter()
-                .map(|(part, r)| format!("WHEN {} THEN {part}", range(r)))
+                .map(|(part, r)| format!("WHEN {} THEN {}", range(r), code(*part, r)))
                 .collect();
             let any: Vec<String> = parts.iter().map(|(_, r)| range(r)).collect();
             branches.push(format!(
@@ -883,7 +881,7 @@ pub fn sums(
             )
         })
     };
-    let within: Vec<_> = tally::ranges(from, to)
+    let within: Vec<(i32, Span)> = tally::ranges(from, to, decades)
         .into_iter()
         .map(|r| (1, r))
         .collect();
@@ -919,17 +917,21 @@ pub fn sums(
     for row in rows {
         let sums = out.entry(row.key).or_default();
         let m = row.metrics();
-        match row.part {
-            0 => sums.total.add_scaled(&m, 1),
+        let (part, sign) = match row.part {
+            code if code < 0 => (-1 - code, -1),
+            part => (part, 1),
+        };
+        match part {
+            0 => sums.total.add_scaled(&m, sign),
             1 => {
-                sums.within.add_scaled(&m, 1);
+                sums.within.add_scaled(&m, sign);
                 // From the start's levels, the end's are the start's plus the period's.
                 if before_side {
-                    sums.total.add_scaled(&m, 1);
+                    sums.total.add_scaled(&m, sign);
                 }
             }
-            2 => sums.after.add_scaled(&m, 1),
-            _ => sums.total.add_scaled(&m, 1),
+            2 => sums.after.add_scaled(&m, sign),
+            _ => sums.total.add_scaled(&m, sign),
         }
     }
     Ok(out)

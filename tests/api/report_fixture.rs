@@ -619,3 +619,55 @@ fn the_command_imports_the_example_file_and_checks_the_aggregates() {
     let report = get(&p, "/api/v1/reports/units?from=2025-12-01&to=2025-12-31");
     assert_eq!(report["total"]["received"], 3);
 }
+
+#[test]
+fn a_period_read_as_its_month_less_some_days_adds_up_with_those_days() {
+    let p = province();
+    assert_eq!(import(&p.app, &april()).ok(201)["imported"], 45);
+    let total = |from: &str, to: &str| {
+        let path = format!(
+            "/api/v1/reports/units?from={from}&to={to}&unit={}&subtree=true",
+            p.province
+        );
+        get(&p, &path)["total"].clone()
+    };
+    let april = total("2026-04-01", "2026-04-30");
+    const FLOWS: [&str; 15] = [
+        "received_online",
+        "received_desk",
+        "received",
+        "finished_early",
+        "finished_on_time",
+        "finished_late",
+        "finished",
+        "refused",
+        "intake_online",
+        "intake_desk",
+        "with_fee",
+        "discount_vnd",
+        "satisfied",
+        "normal",
+        "dissatisfied",
+    ];
+    const LEVELS: [&str; 4] = ["open_in_time", "open_overdue", "open", "awaiting_reception"];
+    // Split after the 1st (the rest is April less its 1st), after the 15th (days on both
+    // sides) and after the 29th (the first part is April less its 30th).
+    for split in [1, 15, 29] {
+        let first = total("2026-04-01", &format!("2026-04-{split:02}"));
+        let rest = total(&format!("2026-04-{:02}", split + 1), "2026-04-30");
+        for flow in FLOWS {
+            assert_eq!(
+                first[flow].as_i64().unwrap() + rest[flow].as_i64().unwrap(),
+                april[flow].as_i64().unwrap(),
+                "{flow}, split after day {split}"
+            );
+        }
+        for level in LEVELS {
+            assert_eq!(
+                rest[level], april[level],
+                "{level}, split after day {split}"
+            );
+        }
+    }
+    assert_eq!(april["received"], 39);
+}
