@@ -111,6 +111,29 @@ pub struct Request {
 }
 
 impl Request {
+    /// The request to `host`, at its path alone: the driver's connections send it so, and
+    /// the setup's [`Client`] gives it the absolute URL.
+    fn to_http(&self, host: &str) -> Result<hyper::Request<Vec<u8>>, String> {
+        let mut builder = hyper::Request::builder()
+            .method(if self.post { "POST" } else { "GET" })
+            .uri(format!("/api/v1{}", self.path))
+            .header("Host", host)
+            .header("Authorization", format!("Bearer {}", self.token));
+        if self.post {
+            let kind = self.content_type.as_deref().unwrap_or("application/json");
+            builder = builder.header("Content-Type", kind);
+        }
+        if let Some(version) = &self.if_match {
+            builder = builder.header("If-Match", version);
+        }
+        if let Some(key) = &self.idempotency_key {
+            builder = builder.header("Idempotency-Key", key);
+        }
+        builder
+            .body(self.body.clone().unwrap_or_default())
+            .map_err(|e| e.to_string())
+    }
+
     /// The same request with an `Idempotency-Key`.
     pub(crate) fn with_key(mut self, key: String) -> Request {
         self.idempotency_key = Some(key);
@@ -169,26 +192,12 @@ impl Client {
 
     /// Sends `request`; its status, ETag and body.
     pub(crate) fn send(&self, request: &Request) -> Result<(u16, Option<String>, Vec<u8>), String> {
-        let url = format!("{}/api/v1{}", self.base, request.path);
-        let auth = format!("Bearer {}", request.token);
-        let response = if request.post {
-            let mut builder = self.agent.post(&url).header("Authorization", &auth).header(
-                "Content-Type",
-                request
-                    .content_type
-                    .as_deref()
-                    .unwrap_or("application/json"),
-            );
-            if let Some(version) = &request.if_match {
-                builder = builder.header("If-Match", version);
-            }
-            if let Some(key) = &request.idempotency_key {
-                builder = builder.header("Idempotency-Key", key);
-            }
-            builder.send(request.body.as_deref().unwrap_or_default())
-        } else {
-            self.agent.get(&url).header("Authorization", &auth).call()
-        };
+        let mut http = request.to_http("")?;
+        http.headers_mut().remove("host");
+        *http.uri_mut() = format!("{}/api/v1{}", self.base, request.path)
+            .parse()
+            .map_err(|e: hyper::http::uri::InvalidUri| e.to_string())?;
+        let response = self.agent.run(http);
         let mut response = response.map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
         let etag = response
@@ -746,32 +755,9 @@ impl Connection {
             Some(sender) if !sender.is_closed() => sender,
             _ => self.0.insert(Self::handshake(host).await?),
         };
-        let mut builder = hyper::Request::builder()
-            .method(if request.post { "POST" } else { "GET" })
-            .uri(format!("/api/v1{}", request.path))
-            .header("Host", host)
-            .header("Authorization", format!("Bearer {}", request.token));
-        if request.post {
-            builder = builder.header(
-                "Content-Type",
-                request
-                    .content_type
-                    .as_deref()
-                    .unwrap_or("application/json"),
-            );
-        }
-        if let Some(version) = &request.if_match {
-            builder = builder.header("If-Match", version);
-        }
-        if let Some(key) = &request.idempotency_key {
-            builder = builder.header("Idempotency-Key", key);
-        }
-        let body = Body::from(request.body.clone().unwrap_or_default());
+        let body = request.to_http(host)?.map(Body::from);
         let outcome = async {
-            let response = sender
-                .send_request(builder.body(body).map_err(|e| e.to_string())?)
-                .await
-                .map_err(|e| e.to_string())?;
+            let response = sender.send_request(body).await.map_err(|e| e.to_string())?;
             let status = response.status().as_u16();
             response
                 .into_body()
