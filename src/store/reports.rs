@@ -1,5 +1,6 @@
 //! Report aggregates: each dossier's tally and the per-unit, per-procedure buckets of counts (by
-//! day, by month, all time) that reports read instead of the dossiers table.
+//! day, by month, all time, and for all procedures together by decade) that reports read
+//! instead of the dossiers table.
 //!
 //! [`track`] runs inside every write transaction that changes what a dossier counts for (intake,
 //! actions, payments, digitization, ratings): it computes the dossier's tally from the stored
