@@ -1,6 +1,6 @@
 //! Report aggregates: each dossier's tally and the per-unit, per-procedure buckets of counts (by
-//! day, by month, all time, and for all procedures together by decade) that reports read
-//! instead of the dossiers table.
+//! day, by month, all time, and for all procedures together by decade and by year) that reports
+//! read instead of the dossiers table.
 //!
 //! [`track`] runs inside every write transaction that changes what a dossier counts for (intake,
 //! actions, payments, digitization, ratings): it computes the dossier's tally from the stored
@@ -435,8 +435,8 @@ fn append_deltas(conn: &mut DbConn, rows: Vec<DeltaRow>) -> QueryResult<()> {
         ($c:expr) => {
             match rows.len() {
                 0 => Ok(0),
-                7 => insert!($c, array::<7>(rows)?),
-                14 => insert!($c, array::<14>(rows)?),
+                8 => insert!($c, array::<8>(rows)?),
+                16 => insert!($c, array::<16>(rows)?),
                 _ => insert!($c, rows),
             }
         };
@@ -782,9 +782,9 @@ pub fn sums(
         Grouping::Unit => "unit_id",
         Grouping::Procedure => "procedure_id",
     };
-    // Unit reports read the buckets of all procedures together (which have decades);
-    // procedure reports the others.
-    let decades = matches!(by, Grouping::Unit);
+    // Unit reports read the buckets of all procedures together (which have decades and
+    // years); procedure reports the others.
+    let coarse = matches!(by, Grouping::Unit);
     let procedures = match by {
         Grouping::Unit => format!("procedure_id = {}", bytes(tally::ALL_PROCEDURES)),
         Grouping::Procedure => format!("procedure_id <> {}", bytes(tally::ALL_PROCEDURES)),
@@ -811,10 +811,10 @@ pub fn sums(
     let before: Vec<Span> = first
         .and_then(|m| tally::key_day(m * 100 + 1))
         .zip(from.pred_opt())
-        .map(|(start, end)| tally::ranges(start, end, decades))
+        .map(|(start, end)| tally::ranges(start, end, coarse))
         .unwrap_or_default();
     let after: Vec<Span> = std::iter::once(Span::add(TOTAL, TOTAL))
-        .chain(tally::ranges_after(to, decades))
+        .chain(tally::ranges_after(to, coarse))
         .collect();
     let before_side = match last {
         Some(last) => tally::buckets_read(&before, last) <= tally::buckets_read(&after, last),
@@ -882,7 +882,7 @@ pub fn sums(
             )
         })
     };
-    let within: Vec<(i32, Span)> = tally::ranges(from, to, decades)
+    let within: Vec<(i32, Span)> = tally::ranges(from, to, coarse)
         .into_iter()
         .map(|r| (1, r))
         .collect();

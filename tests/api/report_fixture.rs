@@ -632,24 +632,6 @@ fn a_period_read_as_its_month_less_some_days_adds_up_with_those_days() {
         get(&p, &path)["total"].clone()
     };
     let april = total("2026-04-01", "2026-04-30");
-    const FLOWS: [&str; 15] = [
-        "received_online",
-        "received_desk",
-        "received",
-        "finished_early",
-        "finished_on_time",
-        "finished_late",
-        "finished",
-        "refused",
-        "intake_online",
-        "intake_desk",
-        "with_fee",
-        "discount_vnd",
-        "satisfied",
-        "normal",
-        "dissatisfied",
-    ];
-    const LEVELS: [&str; 4] = ["open_in_time", "open_overdue", "open", "awaiting_reception"];
     // Split after the 1st (the rest is April less its 1st), after the 15th (days on both
     // sides) and after the 29th (the first part is April less its 30th).
     for split in [1, 15, 29] {
@@ -671,3 +653,93 @@ fn a_period_read_as_its_month_less_some_days_adds_up_with_those_days() {
     }
     assert_eq!(april["received"], 39);
 }
+
+#[test]
+fn periods_read_through_their_years_add_up_with_their_months() {
+    let p = province();
+    assert_eq!(import(&p.app, &april()).ok(201)["imported"], 45);
+    let total = |from: &str, to: &str| {
+        let path = format!(
+            "/api/v1/reports/units?from={from}&to={to}&unit={}&subtree=true",
+            p.province
+        );
+        get(&p, &path)["total"].clone()
+    };
+    // Each period as its year buckets read it (the year, the year less some months, a
+    // year's months and last year's December), against the sum of its parts' reports, each
+    // within one month (read as month and day buckets only), in order.
+    let month = |year: i32, month: u32| {
+        let first = chrono::NaiveDate::from_ymd_opt(year, month, 1).unwrap();
+        let last = first
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap()
+            .pred_opt()
+            .unwrap();
+        (first.to_string(), last.to_string())
+    };
+    let part = |a: &str, b: &str| (a.to_string(), b.to_string());
+    type Days = (String, String);
+    let cases: [(&str, &str, Vec<Days>); 3] = [
+        (
+            "2026-01-01",
+            "2026-12-31",
+            (1..=12).map(|m| month(2026, m)).collect(),
+        ),
+        (
+            "2026-04-10",
+            "2026-12-31",
+            std::iter::once(part("2026-04-10", "2026-04-30"))
+                .chain((5..=12).map(|m| month(2026, m)))
+                .collect(),
+        ),
+        (
+            "2025-12-15",
+            "2026-11-16",
+            std::iter::once(part("2025-12-15", "2025-12-31"))
+                .chain((1..=10).map(|m| month(2026, m)))
+                .chain([part("2026-11-01", "2026-11-16")])
+                .collect(),
+        ),
+    ];
+    for (from, to, parts) in cases {
+        let whole = total(from, to);
+        let parts: Vec<Value> = parts.iter().map(|(a, b)| total(a, b)).collect();
+        for flow in FLOWS {
+            let sum: i64 = parts.iter().map(|p| p[flow].as_i64().unwrap()).sum();
+            assert_eq!(whole[flow].as_i64().unwrap(), sum, "{flow}, {from}..{to}");
+        }
+        let last = parts.last().unwrap();
+        for level in LEVELS {
+            assert_eq!(whole[level], last[level], "{level}, {from}..{to}");
+        }
+    }
+    // Not vacuous: the year holds April's 39 receipts and more, and from 10 April on fewer.
+    let year = total("2026-01-01", "2026-12-31")["received"]
+        .as_i64()
+        .unwrap();
+    let rest = total("2026-04-10", "2026-12-31")["received"]
+        .as_i64()
+        .unwrap();
+    assert!(year > 39 && rest < year, "{year}, {rest}");
+}
+
+/// The report columns that count what happened within a period.
+const FLOWS: [&str; 15] = [
+    "received_online",
+    "received_desk",
+    "received",
+    "finished_early",
+    "finished_on_time",
+    "finished_late",
+    "finished",
+    "refused",
+    "intake_online",
+    "intake_desk",
+    "with_fee",
+    "discount_vnd",
+    "satisfied",
+    "normal",
+    "dissatisfied",
+];
+/// The report columns of a period's end.
+const LEVELS: [&str; 4] = ["open_in_time", "open_overdue", "open", "awaiting_reception"];

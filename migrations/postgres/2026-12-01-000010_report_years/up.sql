@@ -1,0 +1,37 @@
+-- Year buckets (period key yyyy) of all procedures together, so that an all-units report of a
+-- year sums one row per unit instead of twelve. Every change writes them from now on
+-- (`tally::deltas`); this fills them from the month buckets and the month deltas not merged
+-- yet. Stop the servers of the previous version before upgrading (their changes would not count
+-- in the years), or run `motcua reports rebuild` afterwards.
+INSERT INTO report_buckets (unit_id, procedure_id, period,
+    intake_online, intake_desk, refused, awaiting_started, awaiting_ended,
+    awaiting_late_started, awaiting_late_ended, received_online, received_desk, finished_early,
+    finished_on_time, finished_late, overdue_started, overdue_ended, processing_seconds, reused,
+    digitized, results_issued, with_fee, paid_online, discount_vnd, satisfied, normal,
+    dissatisfied)
+SELECT unit_id, procedure_id, period / 100,
+    SUM(intake_online), SUM(intake_desk), SUM(refused), SUM(awaiting_started),
+    SUM(awaiting_ended), SUM(awaiting_late_started), SUM(awaiting_late_ended),
+    SUM(received_online), SUM(received_desk), SUM(finished_early), SUM(finished_on_time),
+    SUM(finished_late), SUM(overdue_started), SUM(overdue_ended), SUM(processing_seconds),
+    SUM(reused), SUM(digitized), SUM(results_issued), SUM(with_fee), SUM(paid_online),
+    SUM(discount_vnd), SUM(satisfied), SUM(normal), SUM(dissatisfied)
+FROM (
+    SELECT unit_id, procedure_id, period,
+        intake_online, intake_desk, refused, awaiting_started, awaiting_ended,
+        awaiting_late_started, awaiting_late_ended, received_online, received_desk,
+        finished_early, finished_on_time, finished_late, overdue_started, overdue_ended,
+        processing_seconds, reused, digitized, results_issued, with_fee, paid_online,
+        discount_vnd, satisfied, normal, dissatisfied
+    FROM report_buckets
+    UNION ALL
+    SELECT unit_id, procedure_id, period,
+        intake_online, intake_desk, refused, awaiting_started, awaiting_ended,
+        awaiting_late_started, awaiting_late_ended, received_online, received_desk,
+        finished_early, finished_on_time, finished_late, overdue_started, overdue_ended,
+        processing_seconds, reused, digitized, results_issued, with_fee, paid_online,
+        discount_vnd, satisfied, normal, dissatisfied
+    FROM report_deltas
+) AS months
+WHERE procedure_id = '\x00000000000000000000000000000000'::bytea AND period BETWEEN 100001 AND 999912
+GROUP BY unit_id, procedure_id, period / 100;

@@ -1,0 +1,2 @@
+DELETE FROM report_buckets WHERE period BETWEEN 1 AND 9999;
+DELETE FROM report_deltas WHERE period BETWEEN 1 AND 9999;
