@@ -323,6 +323,39 @@ pub fn ranges_after(to: NaiveDate, coarse: bool) -> Vec<Span> {
     out
 }
 
+/// The period keys of `span`, one by one, months and years no later than `last_month` (the
+/// last one stored) and days no later than its end.
+pub fn keys(span: &Span, last_month: i32) -> Vec<i32> {
+    let (low, high) = (span.low, span.high);
+    let last_day = key_day(last_month * 100 + 1).map(month_end).map(day_key);
+    let mut out = Vec::new();
+    let mut key = low;
+    while key <= high {
+        let next = match key {
+            TOTAL => {
+                out.push(key);
+                break;
+            }
+            k if k <= LAST_YEAR => (k <= last_month / 100).then_some(k + 1),
+            k if k <= LAST_MONTH => (k <= last_month).then(|| next_month(k)),
+            k if k <= 9_999_123 => match k % 10 {
+                3 => Some(next_month(k / 10) * 10 + 1),
+                _ => Some(k + 1),
+            },
+            k => key_day(k)
+                .filter(|_| last_day.is_some_and(|last| k <= last))
+                .and_then(|d| d.succ_opt())
+                .map(day_key),
+        };
+        let Some(next) = next else {
+            break;
+        };
+        out.push(key);
+        key = next;
+    }
+    out
+}
+
 /// How many buckets per group `spans` read at most: a day's, a decade's, a month's or a year's
 /// each, months and years no later than `last_month` (the last one stored).
 pub fn buckets_read(spans: &[Span], last_month: i32) -> i32 {
@@ -1094,6 +1127,26 @@ mod tests {
         ];
         assert_eq!(buckets_read(&spans, 202612), 1 + 11 + 9);
         assert_eq!(buckets_read(&spans, 202603), 1 + 11);
+        // One by one, up to the last stored month.
+        assert_eq!(keys(&add(TOTAL, TOTAL), 202612), vec![TOTAL]);
+        assert_eq!(keys(&add(2024, 9_999), 202612), vec![2024, 2025, 2026]);
+        assert_eq!(
+            keys(&add(202511, 999_912), 202602),
+            vec![202511, 202512, 202601, 202602]
+        );
+        assert_eq!(
+            keys(&add(2025122, 2026012), 202612),
+            vec![2025122, 2025123, 2026011, 2026012]
+        );
+        assert_eq!(
+            keys(&add(20260227, 20260302), 202612),
+            vec![20260227, 20260228, 20260301, 20260302]
+        );
+        assert_eq!(
+            keys(&add(20261229, 20270102), 202612),
+            vec![20261229, 20261230, 20261231]
+        );
+        assert_eq!(keys(&add(202701, 202712), 202612), Vec::<i32>::new());
         // Years up to the last stored month's.
         let spans = [add(2026, 2026), less(202601, 202602), add(2027, 9_999)];
         assert_eq!(buckets_read(&spans, 202612), 1 + 2);

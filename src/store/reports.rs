@@ -90,9 +90,10 @@ macro_rules! big_int {
 
 macro_rules! bucket_code {
     ($($m:ident),+) => {
-        /// One group's summed buckets of one part of a period (0 all time, 1 within, 2 after),
-        /// read by position: by name, each of its 26 fields was a search of the columns' names
-        /// (13% of the server's time in an all-units report).
+        /// One group's buckets of one part of a period (0 all time, 1 within, 2 after, 3
+        /// before; `-1 - part` taken away), summed or one bucket's, read by position: by name,
+        /// each of its 26 fields was a search of the columns' names (13% of the server's time
+        /// in an all-units report).
         #[derive(Debug, Queryable)]
         struct SumRow {
             key: Id,
@@ -764,11 +765,12 @@ macro_rules! load_filtered {
 
 /// Each group's bucket sums for the days `from..=to`: within the period, after it, all time.
 ///
-/// One branch per range of period keys (`UNION ALL`), so that each is an index range scan (on
-/// PostgreSQL, an index-only scan of the covering index of all-procedures buckets), and one for
-/// the deltas not merged yet of all the ranges; the values
-/// are written into the SQL (ids as hex, unit paths checked to be hex and slashes), so that
-/// every branch has them without binding each again.
+/// One statement. Procedure reports scan each span of period keys (an index range scan) and
+/// sum by group and part; unit reports scan each key of the buckets of all procedures
+/// together (on PostgreSQL an index-only scan of their covering index) and join the scans by
+/// unit; both add one scan of the deltas not merged yet. The values are written into the SQL
+/// (ids as hex, unit paths checked to be hex and slashes), so that every scan has them
+/// without binding each again.
 pub fn sums(
     conn: &mut DbConn,
     by: Grouping,
@@ -828,72 +830,130 @@ pub fn sums(
             .map(|r| (if r.low == TOTAL { 0 } else { 2 }, r))
             .collect(),
     };
-    // Two aggregates in one statement: every metric of the period's own buckets, and only the
-    // level metrics of the edges' (all that `tally::counts` reads of them; the rest are 0).
-    // Each span is a branch of its own over the buckets, and the deltas not merged yet are
-    // one more branch (one scan of a small table), their part told by their period. A span
-    // taken away has the part's code `-1 - part`.
+    // Two parts in one statement: every metric of the period's own buckets (part 1), and
+    // only the level metrics of the edges' (all that `tally::counts` reads of them; the rest
+    // are 0). A span taken away has the part's code `-1 - part`.
     let code = |part: i32, span: &Span| if span.sign < 0 { -1 - part } else { part };
-    let branches = |parts: &[(i32, Span)], columns: &[&str]| {
-        let columns = columns.join(", ");
-        let range = |s: &Span| format!("period BETWEEN {} AND {}", s.low, s.high);
-        let mut branches: Vec<String> = parts
+    let range = |s: &Span| format!("period BETWEEN {} AND {}", s.low, s.high);
+    // The select list of every metric: `read`'s as `each` makes them, the others zero.
+    let list = |read: &[&str], each: &dyn Fn(&str) -> String| {
+        Metrics::NAMES
             .iter()
-            .map(|(part, r)| {
-                format!(
-                    "SELECT {key} AS key, {} AS part, {columns} FROM report_buckets \
-                     WHERE {procedures} AND {}{units}",
-                    code(*part, r),
-                    range(r)
-                )
+            .map(|c| match read.contains(c) {
+                true => each(c),
+                false => format!("CAST(0 AS BIGINT) AS {c}"),
             })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let sum = |c: &str| format!("CAST(SUM({c}) AS BIGINT) AS {c}");
+    // The deltas not merged yet of all the spans: one scan of a small table, each row's part
+    // told by its period.
+    let deltas = |parts: &[(i32, Span)], columns: &str| {
+        let cases: Vec<String> = parts
+            .iter()
+            .map(|(part, r)| format!("WHEN {} THEN {}", range(r), code(*part, r)))
             .collect();
-        if !parts.is_empty() {
-            let cases: Vec<String> = parts
-                .iter()
-                .map(|(part, r)| format!("WHEN {} THEN {}", range(r), code(*part, r)))
-                .collect();
-            let any: Vec<String> = parts.iter().map(|(_, r)| range(r)).collect();
-            branches.push(format!(
+        let any: Vec<String> = parts.iter().map(|(_, r)| range(r)).collect();
+        (!parts.is_empty()).then(|| {
+            format!(
                 "SELECT {key} AS key, CASE {} END AS part, {columns} FROM report_deltas \
                  WHERE {procedures} AND ({}){units}",
                 cases.join(" "),
                 any.join(" OR ")
-            ));
-        }
-        branches
-    };
-    let aggregate = |branches: Vec<String>, summed: &[&str]| {
-        let sums: Vec<String> = Metrics::NAMES
-            .iter()
-            .map(|c| {
-                if summed.contains(c) {
-                    format!("CAST(SUM({c}) AS BIGINT) AS {c}")
-                } else {
-                    format!("CAST(0 AS BIGINT) AS {c}")
-                }
-            })
-            .collect();
-        (!branches.is_empty()).then(|| {
-            format!(
-                "SELECT key, part, {} FROM ({}) AS buckets GROUP BY key, part",
-                sums.join(", "),
-                branches.join(" UNION ALL ")
             )
         })
+    };
+    let read_parts = |parts: &[(i32, Span)], read: &[&str]| -> Vec<String> {
+        match by {
+            // A procedure's group gathers many buckets (one per unit and key): each span is an
+            // index range scan of its own, and the database sums them by group and part.
+            Grouping::Procedure => {
+                let columns = read.join(", ");
+                let branches: Vec<String> = parts
+                    .iter()
+                    .map(|(part, r)| {
+                        format!(
+                            "SELECT {key} AS key, {} AS part, {columns} FROM report_buckets \
+                             WHERE {procedures} AND {}{units}",
+                            code(*part, r),
+                            range(r)
+                        )
+                    })
+                    .chain(deltas(parts, &columns))
+                    .collect();
+                if branches.is_empty() {
+                    return Vec::new();
+                }
+                vec![format!(
+                    "SELECT key, part, {} FROM ({}) AS buckets GROUP BY key, part",
+                    list(read, &sum),
+                    branches.join(" UNION ALL ")
+                )]
+            }
+            // A unit has one bucket of all procedures per key: each key of the part's spans is
+            // a scan of at most a row per unit, and the scans are joined by unit and added up
+            // there, one row per unit and part. (Hash aggregates of 26 sums over all the rows
+            // took 48 of 68 ms of all units × 365 days, a state allocated per group and sum;
+            // handing the rows over as they are, three times as many to decode; and a span's
+            // keys summed in a subquery met a hash aggregate of 12,000 rows that took 2.5 s.)
+            Grouping::Unit => {
+                let mut by_part: BTreeMap<i32, Vec<(i64, i32)>> = BTreeMap::new();
+                for (part, span) in parts {
+                    let keys = tally::keys(span, last.unwrap_or(TOTAL));
+                    let signed = keys.into_iter().map(|k| (span.sign, k));
+                    by_part.entry(*part).or_default().extend(signed);
+                }
+                let columns = read.join(", ");
+                let mut out: Vec<String> = by_part
+                    .into_iter()
+                    .filter(|(_, keys)| !keys.is_empty())
+                    .map(|(part, keys)| {
+                        let mut from = String::new();
+                        for (i, (_, key)) in keys.iter().enumerate() {
+                            let scan = format!(
+                                "(SELECT unit_id, {columns} FROM report_buckets \
+                                 WHERE {procedures} AND period = {key}{units}) AS b{i}"
+                            );
+                            from += &match i {
+                                0 => scan,
+                                _ => format!(" FULL JOIN {scan} USING (unit_id)"),
+                            };
+                        }
+                        let total = |c: &str| {
+                            let terms: String = keys
+                                .iter()
+                                .enumerate()
+                                .map(|(i, (sign, _))| {
+                                    let sign = match (i, *sign < 0) {
+                                        (0, false) => "",
+                                        (0, true) => "-",
+                                        (_, false) => " + ",
+                                        (_, true) => " - ",
+                                    };
+                                    format!("{sign}COALESCE(b{i}.{c}, 0)")
+                                })
+                                .collect();
+                            format!("{terms} AS {c}")
+                        };
+                        format!(
+                            "SELECT unit_id AS key, {part} AS part, {} FROM {from}",
+                            list(read, &total)
+                        )
+                    })
+                    .collect();
+                out.extend(deltas(parts, &list(read, &|c| c.to_string())));
+                out
+            }
+        }
     };
     let within: Vec<(i32, Span)> = tally::ranges(from, to, coarse)
         .into_iter()
         .map(|r| (1, r))
         .collect();
-    let flows = aggregate(branches(&within, Metrics::NAMES), Metrics::NAMES);
-    let levels = aggregate(
-        branches(&edges, &tally::LEVEL_METRICS),
-        &tally::LEVEL_METRICS,
-    );
-    let sql = flows
+    let sql = read_parts(&within, Metrics::NAMES)
         .into_iter()
-        .chain(levels)
+        .chain(read_parts(&edges, &tally::LEVEL_METRICS))
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
     if sql.is_empty() {

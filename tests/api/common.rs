@@ -290,6 +290,19 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         drop(self.handle.stop(false));
+        // A PostgreSQL test's schema goes with it, so that the database does not grow by a
+        // schema per test run; best effort (a lock still held by the stopping server, for
+        // longer than the timeout, leaves it behind).
+        if let (Some((_, schema)), Ok(direct)) = (
+            self.backend_url.rsplit_once("search_path%3D"),
+            std::env::var("TEST_DATABASE_URL"),
+        ) {
+            if let Ok(mut conn) = PgConnection::establish(&direct) {
+                let _ = diesel::sql_query("SET lock_timeout = '5s'").execute(&mut conn);
+                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                    .execute(&mut conn);
+            }
+        }
     }
 }
 
