@@ -900,6 +900,16 @@ mod tests {
         }
     }
 
+    /// How many times `spans` count `day`: once per span holding one of its keys, by sign.
+    fn times(spans: &[Span], day: NaiveDate) -> i64 {
+        let keys = [day_key(day), decade_key(day), month_key(day), year_key(day)];
+        spans
+            .iter()
+            .filter(|s| keys.iter().any(|k| s.holds(*k)))
+            .map(|s| s.sign)
+            .sum()
+    }
+
     #[test]
     fn ranges_cover_exactly_the_days() {
         type Case<'a> = (&'a str, &'a str, &'a [Span]);
@@ -958,14 +968,8 @@ mod tests {
         let exact = |from: &str, to: &str, spans: &[Span]| {
             let mut day = d(from) - chrono::Days::new(400);
             while day < d(to) + chrono::Days::new(400) {
-                let keys = [day_key(day), decade_key(day), month_key(day), year_key(day)];
-                let times: i64 = spans
-                    .iter()
-                    .filter(|s| keys.iter().any(|k| s.holds(*k)))
-                    .map(|s| s.sign)
-                    .sum();
                 let inside = (d(from)..=d(to)).contains(&day);
-                assert_eq!(times, i64::from(inside), "{from}..{to}: {day}");
+                assert_eq!(times(spans, day), i64::from(inside), "{from}..{to}: {day}");
                 day = day.succ_opt().unwrap();
             }
         };
@@ -1104,13 +1108,8 @@ mod tests {
             assert_eq!(spans, expected.to_vec(), "after {to}");
             let mut day = d(to) - chrono::Days::new(400);
             while day < d(to) + chrono::Days::new(400) {
-                let keys = [day_key(day), decade_key(day), month_key(day), year_key(day)];
-                let times: i64 = spans
-                    .iter()
-                    .filter(|s| keys.iter().any(|k| s.holds(*k)))
-                    .map(|s| s.sign)
-                    .sum();
-                assert_eq!(times, i64::from(day > d(to)), "after {to}: {day}");
+                let after = i64::from(day > d(to));
+                assert_eq!(times(&spans, day), after, "after {to}: {day}");
                 day = day.succ_opt().unwrap();
             }
         }

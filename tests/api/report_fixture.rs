@@ -287,6 +287,15 @@ fn get(p: &Province, path: &str) -> Value {
     p.app.get(path, Some(&p.supervisor)).ok(200).clone()
 }
 
+/// The province's row of totals, its subtree's report over `from..=to`.
+fn province_total(p: &Province, from: &str, to: &str) -> Value {
+    let path = format!(
+        "/api/v1/reports/units?from={from}&to={to}&unit={}&subtree=true",
+        p.province
+    );
+    get(p, &path)["total"].clone()
+}
+
 #[test]
 fn a_scaled_down_hau_giang_gives_the_hand_computed_figures() {
     let p = province();
@@ -624,13 +633,7 @@ fn the_command_imports_the_example_file_and_checks_the_aggregates() {
 fn a_period_read_as_its_month_less_some_days_adds_up_with_those_days() {
     let p = province();
     assert_eq!(import(&p.app, &april()).ok(201)["imported"], 45);
-    let total = |from: &str, to: &str| {
-        let path = format!(
-            "/api/v1/reports/units?from={from}&to={to}&unit={}&subtree=true",
-            p.province
-        );
-        get(&p, &path)["total"].clone()
-    };
+    let total = |from: &str, to: &str| province_total(&p, from, to);
     let april = total("2026-04-01", "2026-04-30");
     // Split after the 1st (the rest is April less its 1st), after the 15th (days on both
     // sides) and after the 29th (the first part is April less its 30th).
@@ -658,13 +661,7 @@ fn a_period_read_as_its_month_less_some_days_adds_up_with_those_days() {
 fn periods_read_through_their_years_add_up_with_their_months() {
     let p = province();
     assert_eq!(import(&p.app, &april()).ok(201)["imported"], 45);
-    let total = |from: &str, to: &str| {
-        let path = format!(
-            "/api/v1/reports/units?from={from}&to={to}&unit={}&subtree=true",
-            p.province
-        );
-        get(&p, &path)["total"].clone()
-    };
+    let total = |from: &str, to: &str| province_total(&p, from, to);
     // Each period as its year buckets read it (the year, the year less some months, a
     // year's months and last year's December), against the sum of its parts' reports, each
     // within one month (read as month and day buckets only), in order.
