@@ -228,10 +228,21 @@ fn period(q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
     check_period(q.from, q.to)
 }
 
-/// A report's period, `from` to `to` included: 422 when it ends before it starts or covers more
-/// than [`MAX_PERIOD_DAYS`].
+/// A report's period, `from` to `to` included: 422 when it ends before it starts, covers more
+/// than [`MAX_PERIOD_DAYS`], or falls outside the years 1000 to 9999 (the bucket keys of days,
+/// decades, months and years are told apart by their number of digits; a query's dates have
+/// four-digit years).
 pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let q = (from, to);
+    for (field, day) in [("from", from), ("to", to)] {
+        if !(1000..=9999).contains(&day.year()) {
+            return Err(ApiError::invalid_field(
+                field,
+                "out_of_range",
+                "a report covers days of the years 1000 to 9999",
+            ));
+        }
+    }
     if q.1 < q.0 {
         return Err(ApiError::invalid_field(
             "to",

@@ -260,6 +260,8 @@ fn who_may_read_reports_and_what_is_refused() {
     };
     bad("from=2026-02-01&to=2026-01-01").problem(422, "validation_failed");
     bad("from=2020-01-01&to=2026-01-01").problem(422, "validation_failed");
+    // Days of a year before 1000, whose bucket keys would be those of other periods.
+    bad("from=0999-12-30&to=1000-01-02").problem(422, "validation_failed");
     bad("from=2026-13-01&to=2026-01-01").problem(400, "invalid_query");
     bad("to=2026-01-01").problem(400, "invalid_query");
     bad(&format!("{period}&colour=red")).problem(400, "invalid_query");
