@@ -110,6 +110,14 @@ impl Span {
         }
     }
 
+    /// The same keys, with the opposite sign.
+    pub fn negated(self) -> Span {
+        Span {
+            sign: -self.sign,
+            ..self
+        }
+    }
+
     /// Whether `key` is one of the span's period keys.
     pub fn holds(&self, key: i32) -> bool {
         (self.low..=self.high).contains(&key)
@@ -129,12 +137,7 @@ pub fn ranges(from: NaiveDate, to: NaiveDate, coarse: bool) -> Vec<Span> {
     if month_start(from) == month_start(to) {
         return ragged(from, to, coarse);
     }
-    let less = |spans: Vec<Span>| -> Vec<Span> {
-        spans
-            .into_iter()
-            .map(|s| Span::less(s.low, s.high))
-            .collect()
-    };
+    let less = |spans: Vec<Span>| -> Vec<Span> { spans.into_iter().map(Span::negated).collect() };
     // (the first whole month's key, the spans of the days around it)
     let mut heads = vec![(month_key(from), Vec::new())];
     if from != month_start(from) {
@@ -162,7 +165,8 @@ pub fn ranges(from: NaiveDate, to: NaiveDate, coarse: bool) -> Vec<Span> {
                 spans.extend(months(*first, *last, coarse));
             }
             spans.extend(head.iter().chain(tail).copied());
-            let fewer = |b: &Vec<Span>| buckets_read(&spans, i32::MAX) < buckets_read(b, i32::MAX);
+            let fewer =
+                |b: &Vec<Span>| buckets_read(&spans, LAST_MONTH) < buckets_read(b, LAST_MONTH);
             if best.as_ref().is_none_or(fewer) {
                 best = Some(spans);
             }
@@ -247,13 +251,9 @@ fn ragged(from: NaiveDate, to: NaiveDate, decades: bool) -> Vec<Span> {
         to.succ_opt().filter(|_| to < end).map(|d| (d, end)),
     ];
     for (a, b) in outside.into_iter().flatten() {
-        complement.extend(
-            plain(a, b, decades)
-                .into_iter()
-                .map(|s| Span::less(s.low, s.high)),
-        );
+        complement.extend(plain(a, b, decades).into_iter().map(Span::negated));
     }
-    if buckets_read(&complement, i32::MAX) < buckets_read(&direct, i32::MAX) {
+    if buckets_read(&complement, LAST_MONTH) < buckets_read(&direct, LAST_MONTH) {
         complement
     } else {
         direct
@@ -356,22 +356,10 @@ pub fn keys(span: &Span, last_month: i32) -> Vec<i32> {
     out
 }
 
-/// How many buckets per group `spans` read at most: a day's, a decade's, a month's or a year's
-/// each, months and years no later than `last_month` (the last one stored).
+/// How many buckets per group `spans` read at most: their [`keys`] up to `last_month` (the
+/// last one stored).
 pub fn buckets_read(spans: &[Span], last_month: i32) -> i32 {
-    spans
-        .iter()
-        .map(|s| match (s.low, s.high) {
-            (TOTAL, _) => 1,
-            (low, high) if low > LAST_MONTH => high - low + 1,
-            (low, high) if low <= LAST_YEAR => (high.min(last_month / 100) - low + 1).max(0),
-            (low, high) => {
-                let high = high.min(last_month);
-                let months = |k: i32| k / 100 * 12 + k % 100;
-                (months(high) - months(low) + 1).max(0)
-            }
-        })
-        .sum()
+    spans.iter().map(|s| keys(s, last_month).len() as i32).sum()
 }
 
 /// Calls `$callback!` with the names of the bucket metrics, in order: the one list that

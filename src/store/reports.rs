@@ -849,17 +849,6 @@ fn sums_in_snapshot(
     // are 0). A span taken away has the part's code `-1 - part`.
     let code = |part: i32, span: &Span| if span.sign < 0 { -1 - part } else { part };
     let range = |s: &Span| format!("period BETWEEN {} AND {}", s.low, s.high);
-    // The select list of every metric: `read`'s as `each` makes them, the others zero.
-    let list = |read: &[&str], each: &dyn Fn(&str) -> String| {
-        Metrics::NAMES
-            .iter()
-            .map(|c| match read.contains(c) {
-                true => each(c),
-                false => format!("CAST(0 AS BIGINT) AS {c}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let sum = |c: &str| format!("CAST(SUM({c}) AS BIGINT) AS {c}");
     // The deltas not merged yet of all the spans: one scan of a small table, each row's part
     // told by its period.
@@ -901,16 +890,12 @@ fn sums_in_snapshot(
                 }
                 vec![format!(
                     "SELECT key, part, {} FROM ({}) AS buckets GROUP BY key, part",
-                    list(read, &sum),
+                    select_list(read, &sum),
                     branches.join(" UNION ALL ")
                 )]
             }
-            // A unit has one bucket of all procedures per key: each key of the part's spans is
-            // a scan of at most a row per unit, and the scans are joined by unit and added up
-            // there, one row per unit and part. (Hash aggregates of 26 sums over all the rows
-            // took 48 of 68 ms of all units × 365 days, a state allocated per group and sum;
-            // handing the rows over as they are, three times as many to decode; and a span's
-            // keys summed in a subquery met a hash aggregate of 12,000 rows that took 2.5 s.)
+            // A unit has one bucket of all procedures per key: a part is its keys' scans
+            // joined by unit ([`unit_part`]).
             Grouping::Unit => {
                 let mut by_part: BTreeMap<i32, Vec<(i64, i32)>> = BTreeMap::new();
                 for (part, span) in parts {
@@ -918,45 +903,15 @@ fn sums_in_snapshot(
                     let signed = keys.into_iter().map(|k| (span.sign, k));
                     by_part.entry(*part).or_default().extend(signed);
                 }
-                let columns = read.join(", ");
                 let mut out: Vec<String> = by_part
                     .into_iter()
                     .filter(|(_, keys)| !keys.is_empty())
                     .map(|(part, keys)| {
-                        let mut from = String::new();
-                        for (i, (_, key)) in keys.iter().enumerate() {
-                            let scan = format!(
-                                "(SELECT unit_id, {columns} FROM report_buckets \
-                                 WHERE {procedures} AND period = {key}{units}) AS b{i}"
-                            );
-                            from += &match i {
-                                0 => scan,
-                                _ => format!(" FULL JOIN {scan} USING (unit_id)"),
-                            };
-                        }
-                        let total = |c: &str| {
-                            let terms: String = keys
-                                .iter()
-                                .enumerate()
-                                .map(|(i, (sign, _))| {
-                                    let sign = match (i, *sign < 0) {
-                                        (0, false) => "",
-                                        (0, true) => "-",
-                                        (_, false) => " + ",
-                                        (_, true) => " - ",
-                                    };
-                                    format!("{sign}COALESCE(b{i}.{c}, 0)")
-                                })
-                                .collect();
-                            format!("{terms} AS {c}")
-                        };
-                        format!(
-                            "SELECT unit_id AS key, {part} AS part, {} FROM {from}",
-                            list(read, &total)
-                        )
+                        let scan = |key: i32| format!("{procedures} AND period = {key}{units}");
+                        unit_part(part, &keys, read, &scan)
                     })
                     .collect();
-                out.extend(deltas(parts, &list(read, &|c| c.to_string())));
+                out.extend(deltas(parts, &select_list(read, &|c| c.to_string())));
                 out
             }
         }
@@ -1010,6 +965,64 @@ fn sums_in_snapshot(
         }
     }
     Ok(out)
+}
+
+/// The select list of every metric: `read`'s as `each` makes them, the others zero.
+fn select_list(read: &[&str], each: &dyn Fn(&str) -> String) -> String {
+    Metrics::NAMES
+        .iter()
+        .map(|c| match read.contains(c) {
+            true => each(c),
+            false => format!("CAST(0 AS BIGINT) AS {c}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One part of a unit report, one row per unit: for each of the signed `keys`, a scan of the
+/// buckets of all procedures together (`condition` of the key: at most a row per unit), the
+/// scans joined by unit and added up with their signs. (Hash aggregates of 26 sums over all
+/// the rows took 48 of 68 ms of all units × 365 days, a state allocated per group and sum;
+/// handing the rows over as they are, three times as many to decode; and a span's keys summed
+/// in a subquery met a hash aggregate of 12,000 rows that took 2.5 s.)
+fn unit_part(
+    part: i32,
+    keys: &[(i64, i32)],
+    read: &[&str],
+    condition: &dyn Fn(i32) -> String,
+) -> String {
+    let columns = read.join(", ");
+    let mut from = String::new();
+    for (i, (_, key)) in keys.iter().enumerate() {
+        let scan = format!(
+            "(SELECT unit_id, {columns} FROM report_buckets WHERE {}) AS b{i}",
+            condition(*key)
+        );
+        from += &match i {
+            0 => scan,
+            _ => format!(" FULL JOIN {scan} USING (unit_id)"),
+        };
+    }
+    let total = |c: &str| {
+        let terms: String = keys
+            .iter()
+            .enumerate()
+            .map(|(i, (sign, _))| {
+                let sign = match (i, *sign < 0) {
+                    (0, false) => "",
+                    (0, true) => "-",
+                    (_, false) => " + ",
+                    (_, true) => " - ",
+                };
+                format!("{sign}COALESCE(b{i}.{c}, 0)")
+            })
+            .collect();
+        format!("{terms} AS {c}")
+    };
+    format!(
+        "SELECT unit_id AS key, {part} AS part, {} FROM {from}",
+        select_list(read, &total)
+    )
 }
 
 /// The first and last month with all-procedures counts, in the buckets or the deltas (one
