@@ -214,9 +214,19 @@ impl Client {
         Ok((status, etag, body))
     }
 
-    /// Sends `request` and reads a successful JSON answer.
+    /// Sends `request` and reads a successful JSON answer. A setup step is untimed, so a 503
+    /// (no database connection free in time, on a machine busy with other work) or a 429 is
+    /// tried again, up to five times, a second apart: such an answer stored nothing.
     pub(crate) fn json(&self, request: &Request) -> Result<(Value, Option<String>), String> {
-        let (status, etag, body) = self.send(request)?;
+        let mut tries = 1;
+        let (status, etag, body) = loop {
+            let (status, etag, body) = self.send(request)?;
+            if !matches!(status, 429 | 503) || tries == 5 {
+                break (status, etag, body);
+            }
+            tries += 1;
+            std::thread::sleep(Duration::from_secs(1));
+        };
         let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if !(200..300).contains(&status) {
             return Err(format!(

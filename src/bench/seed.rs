@@ -371,6 +371,8 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
             .try_for_each(|h| h.join().unwrap_or_else(|_| Err("a writer panicked".into())))
     });
     written?;
+    // Each procedure's buckets over all units gather many batches' units: summed once stored.
+    seeded.buckets += reports::roll_up_stored(conn).map_err(|e| e.to_string())? as u64;
     seeded.seconds = started.elapsed().as_secs_f64();
     Ok(seeded)
 }
@@ -424,7 +426,8 @@ fn prepare(
     batch
 }
 
-/// Stores a batch in one transaction. Its units are its own: no other batch has their buckets.
+/// Stores a batch in one transaction. Its units are its own: no other batch has their buckets
+/// (each procedure's over all units are summed at the end, [`reports::roll_up_stored`]).
 fn write(conn: &mut DbConn, b: Batch) -> diesel::QueryResult<()> {
     db::write(conn, |conn| {
         db::insert_all!(conn, dossiers::table, b.dossiers)?;

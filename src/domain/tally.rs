@@ -697,6 +697,11 @@ pub struct Delta {
 /// unit reports read (so that they sum a few rows per unit, whatever the number of procedures).
 pub const ALL_PROCEDURES: Id = Id(uuid::Uuid::nil());
 
+/// The unit key of the buckets that hold a procedure's counts over all units (a roll-up of its
+/// day, month and total buckets, which the report merge writes from the deltas it moves), which
+/// procedure reports over every unit read. No unit has the nil id.
+pub const ALL_UNITS: Id = Id(uuid::Uuid::nil());
+
 /// What changes in the buckets when a dossier's tally goes from `before` to `after` (`None`: the
 /// dossier did not exist, or is removed): each entry in its day, month and total buckets, for its
 /// procedure and for [`ALL_PROCEDURES`], and in its decade's and year's for [`ALL_PROCEDURES`],

@@ -6,7 +6,8 @@
 //! actions, payments, digitization, ratings): it computes the dossier's tally from the stored
 //! rows, and appends what retracting the tally kept from its last change and adding the new one
 //! does to each bucket (`report_deltas`, one statement, no index touched). [`merge`], run by
-//! every server in the background (`crate::merger`), moves the deltas into their buckets; every
+//! every server in the background (`crate::merger`), moves the deltas into their buckets (and
+//! into each procedure's buckets over all units, `tally::ALL_UNITS`); every
 //! read sums the buckets and the deltas not merged yet, so a change counts the moment it
 //! commits. (Updating the buckets in place on every change made each update of an
 //! all-procedures bucket rewrite its entry of the covering index the unit reports read.)
@@ -496,19 +497,29 @@ pub fn track_id(conn: &mut DbConn, dossier: Id, tz: Tz) -> QueryResult<()> {
 /// once (a delta is deleted once); it then vacuums the emptied table, so that appends reuse its
 /// pages. On SQLite the merge holds the write lock, so nothing is appended meanwhile.
 pub fn merge(conn: &mut DbConn) -> QueryResult<usize> {
+    let pg = matches!(conn, DbConn::Pg(_));
+    let (all_units, all_procedures) = (
+        id_literal(pg, tally::ALL_UNITS),
+        id_literal(pg, tally::ALL_PROCEDURES),
+    );
     let columns = Metrics::NAMES.join(", ");
     let sums: Vec<String> = Metrics::NAMES.iter().map(|c| format!("SUM({c})")).collect();
+    let sums = sums.join(", ");
     let set: Vec<String> = Metrics::NAMES
         .iter()
         .map(|c| format!("{c} = report_buckets.{c} + excluded.{c}"))
         .collect();
+    // Each bucket's deltas, and each procedure's over all units (`tally::ALL_UNITS`).
     let add = |source: &str| {
         format!(
             "INSERT INTO report_buckets (unit_id, procedure_id, period, {columns}) \
-             SELECT unit_id, procedure_id, period, {} FROM {source} WHERE true \
+             SELECT * FROM (\
+             SELECT unit_id, procedure_id, period, {sums} FROM {source} \
              GROUP BY unit_id, procedure_id, period \
+             UNION ALL SELECT {all_units}, procedure_id, period, {sums} FROM {source} \
+             WHERE procedure_id <> {all_procedures} GROUP BY procedure_id, period\
+             ) AS moved_sums WHERE true \
              ON CONFLICT (unit_id, period, procedure_id) DO UPDATE SET {}",
-            sums.join(", "),
             set.join(", ")
         )
     };
@@ -566,6 +577,7 @@ fn recompute(
         }
         each(conn, tallies)?;
     }
+    roll_up(&mut buckets);
     buckets.retain(|_, m| !m.is_zero());
     Ok((count, buckets))
 }
@@ -606,6 +618,40 @@ pub fn accumulate(buckets: &mut Buckets, t: &Tally) {
             .or_default()
             .add_scaled(&delta.metrics, 1);
     }
+}
+
+/// Adds to `buckets` each procedure's buckets over all units ([`tally::ALL_UNITS`]), the sums of
+/// its buckets in `buckets`, as [`merge`] writes them.
+fn roll_up(buckets: &mut Buckets) {
+    let procedures: Vec<((Id, i32, Id), Metrics)> = buckets
+        .iter()
+        .filter(|((unit, _, procedure), _)| {
+            *procedure != tally::ALL_PROCEDURES && *unit != tally::ALL_UNITS
+        })
+        .map(|((_, period, procedure), m)| ((tally::ALL_UNITS, *period, *procedure), *m))
+        .collect();
+    for (key, m) in procedures {
+        buckets.entry(key).or_default().add_scaled(&m, 1);
+    }
+}
+
+/// Stores each procedure's buckets over all units, summed from the stored buckets, where there
+/// are none yet (after a bulk load of buckets, which leaves them to this).
+pub fn roll_up_stored(conn: &mut DbConn) -> QueryResult<usize> {
+    let pg = matches!(conn, DbConn::Pg(_));
+    let (all_units, all_procedures) = (
+        id_literal(pg, tally::ALL_UNITS),
+        id_literal(pg, tally::ALL_PROCEDURES),
+    );
+    let sums: Vec<String> = Metrics::NAMES.iter().map(|c| format!("SUM({c})")).collect();
+    let sql = format!(
+        "INSERT INTO report_buckets (unit_id, procedure_id, period, {}) \
+         SELECT {all_units}, procedure_id, period, {} FROM report_buckets \
+         WHERE procedure_id <> {all_procedures} GROUP BY procedure_id, period",
+        Metrics::NAMES.join(", "),
+        sums.join(", ")
+    );
+    db::write(conn, |conn| diesel::sql_query(&sql).execute(conn))
 }
 
 /// Stores the tallies of dossiers that have none yet, in bulk.
@@ -687,11 +733,17 @@ pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
         .into_iter()
         .map(|row| ((row.unit_id, row.period, row.procedure_id), row.metrics()))
         .collect();
+    // The deltas count in their buckets and, once merged, in their procedures' over all units.
+    let mut pending = Buckets::new();
     for row in deltas {
-        stored
+        pending
             .entry((row.unit_id, row.period, row.procedure_id))
             .or_default()
             .add_scaled(&row.metrics(), 1);
+    }
+    roll_up(&mut pending);
+    for (key, m) in pending {
+        stored.entry(key).or_default().add_scaled(&m, 1);
     }
     stored.retain(|_, m| !m.is_zero());
     let mut mismatches = Vec::new();
@@ -765,16 +817,21 @@ macro_rules! load_filtered {
 
 /// Each group's bucket sums for the days `from..=to`: within the period, after it, all time.
 ///
-/// One statement. Procedure reports scan each span of period keys (an index range scan) and
-/// sum by group and part; unit reports scan each key of the buckets of all procedures
-/// together (on PostgreSQL an index-only scan of their covering index) and join the scans by
-/// unit; both add one scan of the deltas not merged yet. The values are written into the SQL
-/// (ids as hex, unit paths checked to be hex and slashes), so that every scan has them
-/// without binding each again.
+/// One statement. Each part (the period's own buckets, the edges' for the levels) is one
+/// aggregate by group: a list of the part's spans of period keys, each an index range scan
+/// (for unit reports of the buckets of all procedures together, on PostgreSQL an index-only
+/// scan of their covering index; for procedure reports of every unit of each procedure's
+/// buckets over all units), every bucket taken with its span's sign; and one scan of the
+/// deltas not merged yet. The values are written into the SQL (ids as hex, unit paths checked
+/// to be hex and slashes), so that every scan has them without binding each again.
 ///
-/// It runs in one snapshot with the first and last months stored, which bound the keys that
-/// unit reports scan: a month's first change merged between the two would count in the total
-/// and not in its month.
+/// (Unit reports were a scan per bucket key, joined by unit: 13 keys per unit for a period
+/// from mid-month to mid-month made a statement of 27 kB that took 10 ms to plan and 80–120
+/// to run; the aggregate takes 40.)
+///
+/// It runs in one snapshot with the first and last months stored, from which the edges are
+/// chosen: a month's first change merged between the two would count in the total and not in
+/// its month.
 pub fn sums(
     conn: &mut DbConn,
     by: Grouping,
@@ -820,6 +877,14 @@ fn sums_in_snapshot(
             )
         }
     };
+    // Procedure reports of every unit read each procedure's buckets over all units; the deltas
+    // not merged yet have no such roll-up, and are read for every unit.
+    let bucket_units = match (by, filter) {
+        (Grouping::Procedure, UnitFilter::All) => {
+            format!(" AND unit_id = {}", bytes(tally::ALL_UNITS))
+        }
+        _ => units.clone(),
+    };
     // The levels at the period's ends come from the side with fewer rows of buckets per group:
     // the months and ragged days before it (part 3: the start's levels), or the all-time total
     // (part 0), the days left in its last month and the months after it (part 2).
@@ -849,7 +914,6 @@ fn sums_in_snapshot(
     // are 0). A span taken away has the part's code `-1 - part`.
     let code = |part: i32, span: &Span| if span.sign < 0 { -1 - part } else { part };
     let range = |s: &Span| format!("period BETWEEN {} AND {}", s.low, s.high);
-    let sum = |c: &str| format!("CAST(SUM({c}) AS BIGINT) AS {c}");
     // The deltas not merged yet of all the spans: one scan of a small table, each row's part
     // told by its period.
     let deltas = |parts: &[(i32, Span)], columns: &str| {
@@ -867,54 +931,28 @@ fn sums_in_snapshot(
             )
         })
     };
+    // Each part is one aggregate: its spans as a list of (low, high, sign), each an index
+    // range scan, every bucket's counts taken with its span's sign and summed by group.
     let read_parts = |parts: &[(i32, Span)], read: &[&str]| -> Vec<String> {
-        match by {
-            // A procedure's group gathers many buckets (one per unit and key): each span is an
-            // index range scan of its own, and the database sums them by group and part.
-            Grouping::Procedure => {
-                let columns = read.join(", ");
-                let branches: Vec<String> = parts
-                    .iter()
-                    .map(|(part, r)| {
-                        format!(
-                            "SELECT {key} AS key, {} AS part, {columns} FROM report_buckets \
-                             WHERE {procedures} AND {}{units}",
-                            code(*part, r),
-                            range(r)
-                        )
-                    })
-                    .chain(deltas(parts, &columns))
-                    .collect();
-                if branches.is_empty() {
-                    return Vec::new();
-                }
-                vec![format!(
-                    "SELECT key, part, {} FROM ({}) AS buckets GROUP BY key, part",
-                    select_list(read, &sum),
-                    branches.join(" UNION ALL ")
-                )]
-            }
-            // A unit has one bucket of all procedures per key: a part is its keys' scans
-            // joined by unit ([`unit_part`]).
-            Grouping::Unit => {
-                let mut by_part: BTreeMap<i32, Vec<(i64, i32)>> = BTreeMap::new();
-                for (part, span) in parts {
-                    let keys = tally::keys(span, last.unwrap_or(TOTAL));
-                    let signed = keys.into_iter().map(|k| (span.sign, k));
-                    by_part.entry(*part).or_default().extend(signed);
-                }
-                let mut out: Vec<String> = by_part
-                    .into_iter()
-                    .filter(|(_, keys)| !keys.is_empty())
-                    .map(|(part, keys)| {
-                        let scan = |key: i32| format!("{procedures} AND period = {key}{units}");
-                        unit_part(part, &keys, read, &scan)
-                    })
-                    .collect();
-                out.extend(deltas(parts, &select_list(read, &|c| c.to_string())));
-                out
-            }
+        let mut by_part: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+        for (part, span) in parts {
+            let value = format!("({}, {}, {})", span.low, span.high, span.sign);
+            by_part.entry(*part).or_default().push(value);
         }
+        let mut out: Vec<String> = by_part
+            .into_iter()
+            .map(|(part, spans)| {
+                format!(
+                    "SELECT {key} AS key, {part} AS part, {} FROM report_buckets \
+                     JOIN (VALUES {}) AS s ON period BETWEEN s.column1 AND s.column2 \
+                     WHERE {procedures}{bucket_units} GROUP BY {key}",
+                    select_list(read, &signed_sum),
+                    spans.join(", ")
+                )
+            })
+            .collect();
+        out.extend(deltas(parts, &select_list(read, &|c| c.to_string())));
+        out
     };
     let within: Vec<(i32, Span)> = tally::ranges(from, to, coarse)
         .into_iter()
@@ -934,13 +972,7 @@ fn sums_in_snapshot(
         diesel::select(diesel::dsl::sql::<SumRowSql>(&list))
     };
     let rows: Vec<SumRow> = match conn {
-        // A parallel plan, which PostgreSQL picks for the month rows of every unit, took 71–78 ms
-        // where the plain plan takes 38–42 ms (all units × a calendar year, 10 million
-        // dossiers, two cores): its workers share the cores with the other requests.
-        DbConn::Pg(c) => {
-            diesel::sql_query("SET LOCAL max_parallel_workers_per_gather = 0").execute(c)?;
-            query().load(c)?
-        }
+        DbConn::Pg(c) => query().load(c)?,
         DbConn::Sqlite(c) => query().load(c)?,
     };
     let mut out: HashMap<Id, Sums> = HashMap::new();
@@ -979,50 +1011,18 @@ fn select_list(read: &[&str], each: &dyn Fn(&str) -> String) -> String {
         .join(", ")
 }
 
-/// One part of a unit report, one row per unit: for each of the signed `keys`, a scan of the
-/// buckets of all procedures together (`condition` of the key: at most a row per unit), the
-/// scans joined by unit and added up with their signs. (Hash aggregates of 26 sums over all
-/// the rows took 48 of 68 ms of all units × 365 days, a state allocated per group and sum;
-/// handing the rows over as they are, three times as many to decode; and a span's keys summed
-/// in a subquery met a hash aggregate of 12,000 rows that took 2.5 s.)
-fn unit_part(
-    part: i32,
-    keys: &[(i64, i32)],
-    read: &[&str],
-    condition: &dyn Fn(i32) -> String,
-) -> String {
-    let columns = read.join(", ");
-    let mut from = String::new();
-    for (i, (_, key)) in keys.iter().enumerate() {
-        let scan = format!(
-            "(SELECT unit_id, {columns} FROM report_buckets WHERE {}) AS b{i}",
-            condition(*key)
-        );
-        from += &match i {
-            0 => scan,
-            _ => format!(" FULL JOIN {scan} USING (unit_id)"),
-        };
+/// The sum of metric `c` over a part's buckets, each taken with its span's sign
+/// (`s.column3`). A bucket's count is summed as a 4-byte integer: PostgreSQL sums those into a
+/// `bigint` kept in place, where a sum of `bigint`s keeps a 128-bit state allocated per group
+/// (all units × 335 days: 40 ms against 60–90). Counts of dossiers fit; the seconds of
+/// processing and the VND of discounts of a unit's year may not, and keep the wide sum.
+fn signed_sum(c: &str) -> String {
+    match c {
+        "processing_seconds" | "discount_vnd" => {
+            format!("CAST(SUM({c} * s.column3) AS BIGINT) AS {c}")
+        }
+        _ => format!("SUM(CAST({c} * s.column3 AS INTEGER)) AS {c}"),
     }
-    let total = |c: &str| {
-        let terms: String = keys
-            .iter()
-            .enumerate()
-            .map(|(i, (sign, _))| {
-                let sign = match (i, *sign < 0) {
-                    (0, false) => "",
-                    (0, true) => "-",
-                    (_, false) => " + ",
-                    (_, true) => " - ",
-                };
-                format!("{sign}COALESCE(b{i}.{c}, 0)")
-            })
-            .collect();
-        format!("{terms} AS {c}")
-    };
-    format!(
-        "SELECT unit_id AS key, {part} AS part, {} FROM {from}",
-        select_list(read, &total)
-    )
 }
 
 /// The first and last month with all-procedures counts, in the buckets or the deltas (one

@@ -283,6 +283,8 @@ fn every_report(w: &World, token: &str) -> Vec<Value> {
         format!("/api/v1/reports/units?{period}"),
         format!("/api/v1/reports/procedures?{commune}"),
         format!("/api/v1/reports/indicators?{commune}"),
+        // Every unit's: each procedure's buckets over all units and every unit's deltas.
+        format!("/api/v1/reports/procedures?{period}"),
     ]
     .iter()
     .map(|path| figures_only(w.app.get(path, Some(token)).ok(200).clone()))
@@ -325,6 +327,10 @@ fn merging_the_report_deltas_into_the_buckets_changes_no_report() {
     );
     assert_eq!(before[1]["total"], before[0]["total"]);
     assert_eq!(before[2]["rows"][0]["received"], 2);
+    assert_eq!(
+        before[4]["rows"], before[2]["rows"],
+        "one commune has dossiers"
+    );
     assert_aggregates_consistent(&w);
 
     // Merged: the deltas are gone, in buckets, one per key; every report is the same.
@@ -347,6 +353,7 @@ fn merging_the_report_deltas_into_the_buckets_changes_no_report() {
     let after = every_report(&w, &supervisor);
     assert_eq!(after[0]["rows"][0]["refused"], 1);
     assert_eq!(after[0]["rows"][0]["awaiting_reception"], 1);
+    assert_eq!(after[4]["rows"], after[2]["rows"]);
     assert_aggregates_consistent(&w);
     assert!(merge() > 0);
     assert_eq!(w.app.count("report_deltas"), 0);

@@ -1,0 +1,1 @@
+DELETE FROM report_buckets WHERE unit_id = '\x00000000000000000000000000000000'::bytea;
