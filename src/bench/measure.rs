@@ -116,6 +116,14 @@ pub fn reports(base: &str, requests: usize, concurrency: usize) -> Result<Vec<La
             "procedures: one commune × last 365 days",
             format!("/reports/procedures?{year}&unit={commune}"),
         ),
+        (
+            "procedures: all × last 365 days",
+            format!("/reports/procedures?{year}"),
+        ),
+        (
+            "procedures: all × 335 days from mid-month",
+            format!("/reports/procedures?{ragged}"),
+        ),
     ];
     Ok(scenarios
         .iter()

@@ -313,7 +313,8 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
     let writers = if matches!(conn, DbConn::Pg(_)) { 2 } else { 1 };
     let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(writers);
     let receiver = std::sync::Mutex::new(receiver);
-    let written: Result<(), String> = std::thread::scope(|scope| {
+    let written: Result<Buckets, String> = std::thread::scope(|scope| {
+        let mut all_units = Buckets::new();
         let handles: Vec<_> = (0..writers)
             .map(|_| {
                 scope.spawn(|| -> Result<(), String> {
@@ -360,6 +361,7 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
                 seeded.dossiers += prepared.dossiers.len() as u64;
                 seeded.events += prepared.events.len() as u64;
                 seeded.buckets += prepared.buckets.len() as u64;
+                reports::roll_up_into(&mut all_units, &prepared.buckets);
                 if sender.send(prepared).is_err() {
                     break;
                 }
@@ -368,11 +370,13 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
         drop(sender);
         handles
             .into_iter()
-            .try_for_each(|h| h.join().unwrap_or_else(|_| Err("a writer panicked".into())))
+            .try_for_each(|h| h.join().unwrap_or_else(|_| Err("a writer panicked".into())))?;
+        Ok(all_units)
     });
-    written?;
-    // Each procedure's buckets over all units gather many batches' units: summed once stored.
-    seeded.buckets += reports::roll_up_stored(conn).map_err(|e| e.to_string())? as u64;
+    // Each procedure's buckets over all units gather many batches' units: stored at the end.
+    let all_units = written?;
+    seeded.buckets += all_units.len() as u64;
+    db::write(conn, |conn| reports::insert_buckets(conn, &all_units)).map_err(|e| e.to_string())?;
     seeded.seconds = started.elapsed().as_secs_f64();
     Ok(seeded)
 }
@@ -427,7 +431,7 @@ fn prepare(
 }
 
 /// Stores a batch in one transaction. Its units are its own: no other batch has their buckets
-/// (each procedure's over all units are summed at the end, [`reports::roll_up_stored`]).
+/// (each procedure's over all units are stored at the end, [`reports::roll_up_into`]).
 fn write(conn: &mut DbConn, b: Batch) -> diesel::QueryResult<()> {
     db::write(conn, |conn| {
         db::insert_all!(conn, dossiers::table, b.dossiers)?;

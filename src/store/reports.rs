@@ -623,35 +623,23 @@ pub fn accumulate(buckets: &mut Buckets, t: &Tally) {
 /// Adds to `buckets` each procedure's buckets over all units ([`tally::ALL_UNITS`]), the sums of
 /// its buckets in `buckets`, as [`merge`] writes them.
 fn roll_up(buckets: &mut Buckets) {
-    let procedures: Vec<((Id, i32, Id), Metrics)> = buckets
-        .iter()
-        .filter(|((unit, _, procedure), _)| {
-            *procedure != tally::ALL_PROCEDURES && *unit != tally::ALL_UNITS
-        })
-        .map(|((_, period, procedure), m)| ((tally::ALL_UNITS, *period, *procedure), *m))
-        .collect();
-    for (key, m) in procedures {
+    let mut all_units = Buckets::new();
+    roll_up_into(&mut all_units, buckets);
+    for (key, m) in all_units {
         buckets.entry(key).or_default().add_scaled(&m, 1);
     }
 }
 
-/// Stores each procedure's buckets over all units, summed from the stored buckets, where there
-/// are none yet (after a bulk load of buckets, which leaves them to this).
-pub fn roll_up_stored(conn: &mut DbConn) -> QueryResult<usize> {
-    let pg = matches!(conn, DbConn::Pg(_));
-    let (all_units, all_procedures) = (
-        id_literal(pg, tally::ALL_UNITS),
-        id_literal(pg, tally::ALL_PROCEDURES),
-    );
-    let sums: Vec<String> = Metrics::NAMES.iter().map(|c| format!("SUM({c})")).collect();
-    let sql = format!(
-        "INSERT INTO report_buckets (unit_id, procedure_id, period, {}) \
-         SELECT {all_units}, procedure_id, period, {} FROM report_buckets \
-         WHERE procedure_id <> {all_procedures} GROUP BY procedure_id, period",
-        Metrics::NAMES.join(", "),
-        sums.join(", ")
-    );
-    db::write(conn, |conn| diesel::sql_query(&sql).execute(conn))
+/// Adds `from`'s buckets of each procedure at each unit to the procedure's over all units in
+/// `into` (for loads that store the roll-up once, after every unit's buckets).
+pub fn roll_up_into(into: &mut Buckets, from: &Buckets) {
+    for ((unit, period, procedure), m) in from {
+        if *procedure != tally::ALL_PROCEDURES && *unit != tally::ALL_UNITS {
+            into.entry((tally::ALL_UNITS, *period, *procedure))
+                .or_default()
+                .add_scaled(m, 1);
+        }
+    }
 }
 
 /// Stores the tallies of dossiers that have none yet, in bulk.
