@@ -1,16 +1,16 @@
 //! Report aggregates: each dossier's tally and the per-unit, per-procedure buckets of counts (by
-//! day, by month, all time, and for all procedures together by decade and by year) that reports
-//! read instead of the dossiers table.
+//! day, by month, all time, and for all procedures together by decade and by year; each
+//! procedure's also over all units) that reports read instead of the dossiers table.
 //!
 //! [`track`] runs inside every write transaction that changes what a dossier counts for (intake,
 //! actions, payments, digitization, ratings): it computes the dossier's tally from the stored
 //! rows, and appends what retracting the tally kept from its last change and adding the new one
 //! does to each bucket (`report_deltas`, one statement, no index touched). [`merge`], run by
 //! every server in the background (`crate::merger`), moves the deltas into their buckets (and
-//! into each procedure's buckets over all units, `tally::ALL_UNITS`); every
-//! read sums the buckets and the deltas not merged yet, so a change counts the moment it
-//! commits. (Updating the buckets in place on every change made each update of an
-//! all-procedures bucket rewrite its entry of the covering index the unit reports read.)
+//! into each procedure's buckets over all units, `tally::ALL_UNITS`); every read sums the
+//! buckets and the deltas not merged yet, so a change counts the moment it commits. (Updating
+//! the buckets in place on every change made each update of an all-procedures bucket rewrite
+//! its entry of the covering index the unit reports read.)
 //! [`rebuild`] recomputes everything from the raw dossiers; [`check`] compares the stored
 //! buckets and deltas with that recomputation without writing.
 
@@ -813,7 +813,7 @@ macro_rules! load_filtered {
 /// deltas not merged yet. The values are written into the SQL (ids as hex, unit paths checked
 /// to be hex and slashes), so that every scan has them without binding each again.
 ///
-/// (Unit reports were a scan per bucket key, joined by unit: 13 keys per unit for a period
+/// (Unit reports were a scan per bucket key, joined by unit: the 14 keys per unit of a period
 /// from mid-month to mid-month made a statement of 27 kB that took 10 ms to plan and 80–120
 /// to run; the aggregate takes 40.)
 ///
