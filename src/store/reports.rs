@@ -92,9 +92,9 @@ macro_rules! big_int {
 macro_rules! bucket_code {
     ($($m:ident),+) => {
         /// One group's buckets of one part of a period (0 all time, 1 within, 2 after, 3
-        /// before; `-1 - part` taken away), summed or one bucket's, read by position: by name,
-        /// each of its 26 fields was a search of the columns' names (13% of the server's time
-        /// in an all-units report).
+        /// before; `-1 - part` taken away), summed, or one delta not merged yet, read by
+        /// position: by name, each of its 26 fields was a search of the columns' names (13% of
+        /// the server's time in an all-units report).
         #[derive(Debug, Queryable)]
         struct SumRow {
             key: Id,

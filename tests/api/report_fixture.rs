@@ -386,6 +386,13 @@ fn a_scaled_down_hau_giang_gives_the_hand_computed_figures() {
     assert_eq!(procedure["procedure_code"], PROCEDURE);
     assert_eq!(procedure["average_processing_time"], 2.63);
     assert_eq!(procedure["received"], 39);
+    // Every unit's, once merged: each procedure's buckets over all units add up the units'.
+    {
+        let mut conn = p.app.pool.get().unwrap();
+        motcua::store::reports::merge(&mut conn).unwrap();
+    }
+    let every_unit = get(&p, &format!("/api/v1/reports/procedures?{period}"));
+    assert_eq!(every_unit["rows"], procedures["rows"]);
     let fields = get(&p, &format!("/api/v1/reports/fields?{period}"));
     assert_eq!(fields["rows"][0]["field"], "Hộ tịch");
     assert_eq!(fields["rows"][0]["on_time_rate"], 73.17);
