@@ -30,7 +30,7 @@ use crate::domain::documents::DocumentKind;
 use crate::domain::fees::PaymentMethod;
 use crate::domain::rating::Satisfaction;
 use crate::domain::tally::{
-    self, day_key, key_day, Delta, Metrics, Present, Record, Span, Sums, Tally, TOTAL,
+    self, day_key, key_day, Delta, Metrics, Part, Present, Record, Span, Sums, Tally, TOTAL,
 };
 use crate::domain::timeliness::Timeliness;
 use crate::id::Id;
@@ -91,10 +91,10 @@ macro_rules! big_int {
 
 macro_rules! bucket_code {
     ($($m:ident),+) => {
-        /// One group's buckets of one part of a period (0 all time, 1 within, 2 after, 3
-        /// before; `-1 - part` taken away), summed, or one delta not merged yet, read by
-        /// position: by name, each of its 26 fields was a search of the columns' names (13% of
-        /// the server's time in an all-units report).
+        /// One group's buckets or deltas of one part of a report's plan (see
+        /// `sums_in_snapshot`), summed with their signs, read by position: by name, each of
+        /// its 26 fields was a search of the columns' names (13% of the server's time in an
+        /// all-units report).
         #[derive(Debug, Queryable)]
         struct SumRow {
             key: Id,
@@ -803,21 +803,24 @@ macro_rules! load_filtered {
     }};
 }
 
-/// Each group's bucket sums for the days `from..=to`: within the period, after it, all time.
+/// Each group's bucket sums for the days `from..=to`: within the period, and up to its end (the
+/// levels at its end).
 ///
-/// One statement. Each part (the period's own buckets, the edges' for the levels) is one
-/// aggregate by group: a list of the part's spans of period keys, each an index range scan
-/// (for unit reports of the buckets of all procedures together, on PostgreSQL an index-only
-/// scan of their covering index; for procedure reports of every unit of each procedure's
-/// buckets over all units), every bucket taken with its span's sign; and one scan of the
-/// deltas not merged yet. The values are written into the SQL (ids as hex, unit paths checked
-/// to be hex and slashes), so that every scan has them without binding each again.
+/// One statement, read as [`tally::plan`] says: each bucket that both sums need is read once.
+/// Each part of the plan (buckets only within the period, only in the levels, in both alike,
+/// in both with opposite signs) is one aggregate by group: a list of the part's spans of period
+/// keys, each an index range scan (for unit reports of the buckets of all procedures together,
+/// on PostgreSQL an index-only scan of their covering index; for procedure reports of every
+/// unit of each procedure's buckets over all units), every bucket taken with its span's sign;
+/// and one scan of the deltas not merged yet. The values are written into the SQL (ids as hex,
+/// unit paths checked to be hex and slashes), so that every scan has them without binding each
+/// again.
 ///
 /// (Unit reports were a scan per bucket key, joined by unit: the 14 keys per unit of a period
 /// from mid-month to mid-month made a statement of 27 kB that took 10 ms to plan and 80–120
 /// to run; the aggregate takes 40.)
 ///
-/// It runs in one snapshot with the first and last months stored, from which the edges are
+/// It runs in one snapshot with the first and last months stored, from which the plan is
 /// chosen: a month's first change merged between the two would count in the total and not in
 /// its month.
 pub fn sums(
@@ -873,84 +876,64 @@ fn sums_in_snapshot(
         }
         _ => units.clone(),
     };
-    // The levels at the period's ends come from the side with fewer rows of buckets per group:
-    // the months and ragged days before it (part 3: the start's levels), or the all-time total
-    // (part 0), the days left in its last month and the months after it (part 2).
-    let (first, last) = months_stored(conn)?;
-    let before: Vec<Span> = first
-        .and_then(|m| tally::key_day(m * 100 + 1))
-        .zip(from.pred_opt())
-        .map(|(start, end)| tally::ranges(start, end, coarse))
-        .unwrap_or_default();
-    let after: Vec<Span> = std::iter::once(Span::add(TOTAL, TOTAL))
-        .chain(tally::ranges_after(to, coarse))
-        .collect();
-    let before_side = match last {
-        Some(last) => tally::buckets_read(&before, last) <= tally::buckets_read(&after, last),
-        None => true,
+    let (Some(first), Some(last)) = months_stored(conn)? else {
+        return Ok(HashMap::new());
     };
-    let edges: Vec<(i32, Span)> = match (first, before_side) {
-        (None, _) => Vec::new(),
-        (Some(_), true) => before.into_iter().map(|r| (3, r)).collect(),
-        (Some(_), false) => after
-            .into_iter()
-            .map(|r| (if r.low == TOTAL { 0 } else { 2 }, r))
-            .collect(),
-    };
-    // Two parts in one statement: every metric of the period's own buckets (part 1), and
-    // only the level metrics of the edges' (all that `tally::counts` reads of them; the rest
-    // are 0). A span taken away has the part's code `-1 - part`.
-    let code = |part: i32, span: &Span| if span.sign < 0 { -1 - part } else { part };
-    let range = |s: &Span| format!("period BETWEEN {} AND {}", s.low, s.high);
-    // The deltas not merged yet of all the spans: one scan of a small table, each row's part
-    // told by its period.
-    let deltas = |parts: &[(i32, Span)], columns: &str| {
-        let cases: Vec<String> = parts
-            .iter()
-            .map(|(part, r)| format!("WHEN {} THEN {}", range(r), code(*part, r)))
-            .collect();
-        let any: Vec<String> = parts.iter().map(|(_, r)| range(r)).collect();
-        (!parts.is_empty()).then(|| {
+    // Each span of keys read, in the part of its weights, with its sign there.
+    let mut parts: Vec<(Part, Span)> = Vec::new();
+    for r in tally::plan(from, to, (first, last), coarse) {
+        for (part, sign) in r.parts() {
+            let span = Span {
+                sign,
+                low: r.low,
+                high: r.high,
+            };
+            parts.push((part, span));
+        }
+    }
+    // Each part is one aggregate: its spans as a list of (low, high, sign), each an index
+    // range scan, every bucket's counts taken with its span's sign and summed by group. The
+    // levels need only their metrics.
+    let mut by_part: BTreeMap<Part, Vec<Span>> = BTreeMap::new();
+    for (part, span) in &parts {
+        by_part.entry(*part).or_default().push(*span);
+    }
+    let mut selects: Vec<String> = by_part
+        .iter()
+        .map(|(part, spans)| {
+            let read: &[&str] = match part {
+                Part::Levels => &tally::LEVEL_METRICS,
+                _ => Metrics::NAMES,
+            };
+            let list: Vec<String> = spans
+                .iter()
+                .map(|s| format!("({}, {}, {})", s.low, s.high, s.sign))
+                .collect();
             format!(
-                "SELECT {key} AS key, CASE {} END AS part, {columns} FROM report_deltas \
-                 WHERE {procedures} AND ({}){units}",
-                cases.join(" "),
-                any.join(" OR ")
+                "SELECT {key} AS key, {} AS part, {} FROM report_buckets \
+                 JOIN (VALUES {}) AS s ON period BETWEEN s.column1 AND s.column2 \
+                 WHERE {procedures}{bucket_units} GROUP BY {key}",
+                *part as i32,
+                select_list(read, &signed_sum),
+                list.join(", ")
             )
         })
-    };
-    // Each part is one aggregate: its spans as a list of (low, high, sign), each an index
-    // range scan, every bucket's counts taken with its span's sign and summed by group.
-    let read_parts = |parts: &[(i32, Span)], read: &[&str]| -> Vec<String> {
-        let mut by_part: BTreeMap<i32, Vec<String>> = BTreeMap::new();
-        for (part, span) in parts {
-            let value = format!("({}, {}, {})", span.low, span.high, span.sign);
-            by_part.entry(*part).or_default().push(value);
-        }
-        let mut out: Vec<String> = by_part
-            .into_iter()
-            .map(|(part, spans)| {
-                format!(
-                    "SELECT {key} AS key, {part} AS part, {} FROM report_buckets \
-                     JOIN (VALUES {}) AS s ON period BETWEEN s.column1 AND s.column2 \
-                     WHERE {procedures}{bucket_units} GROUP BY {key}",
-                    select_list(read, &signed_sum),
-                    spans.join(", ")
-                )
-            })
-            .collect();
-        out.extend(deltas(parts, &select_list(read, &|c| c.to_string())));
-        out
-    };
-    let within: Vec<(i32, Span)> = tally::ranges(from, to, coarse)
-        .into_iter()
-        .map(|r| (1, r))
         .collect();
-    let sql = read_parts(&within, Metrics::NAMES)
-        .into_iter()
-        .chain(read_parts(&edges, &tally::LEVEL_METRICS))
-        .collect::<Vec<_>>()
-        .join(" UNION ALL ");
+    // The deltas not merged yet, of every part: one scan of a small table.
+    if !parts.is_empty() {
+        let list: Vec<String> = parts
+            .iter()
+            .map(|(part, s)| format!("({}, {}, {}, {})", s.low, s.high, s.sign, *part as i32))
+            .collect();
+        selects.push(format!(
+            "SELECT {key} AS key, s.column4 AS part, {} FROM report_deltas \
+             JOIN (VALUES {}) AS s ON period BETWEEN s.column1 AND s.column2 \
+             WHERE {procedures}{units} GROUP BY {key}, s.column4",
+            select_list(Metrics::NAMES, &signed_sum),
+            list.join(", ")
+        ));
+    }
+    let sql = selects.join(" UNION ALL ");
     if sql.is_empty() {
         return Ok(HashMap::new());
     }
@@ -967,22 +950,16 @@ fn sums_in_snapshot(
     for row in rows {
         let sums = out.entry(row.key).or_default();
         let m = row.metrics();
-        let (part, sign) = match row.part {
-            code if code < 0 => (-1 - code, -1),
-            part => (part, 1),
+        let part = usize::try_from(row.part)
+            .ok()
+            .and_then(|i| Part::ALL.get(i));
+        let Some((within, at_end)) = part.map(|p| p.weights()) else {
+            return Err(diesel::result::Error::DeserializationError(
+                format!("no part {}", row.part).into(),
+            ));
         };
-        match part {
-            0 => sums.total.add_scaled(&m, sign),
-            1 => {
-                sums.within.add_scaled(&m, sign);
-                // From the start's levels, the end's are the start's plus the period's.
-                if before_side {
-                    sums.total.add_scaled(&m, sign);
-                }
-            }
-            2 => sums.after.add_scaled(&m, sign),
-            _ => sums.total.add_scaled(&m, sign),
-        }
+        sums.within.add_scaled(&m, within);
+        sums.at_end.add_scaled(&m, at_end);
     }
     Ok(out)
 }
