@@ -13,7 +13,7 @@
 //! Figures of a period's end (carried over, open in time or overdue, awaiting reception) are
 //! *levels*: the sum of every start minus every end up to that day. A report reads them with the
 //! period's own buckets ([`plan`]): from the days before the period, or from the all-time total
-//! less what happened after it, whichever reads fewer buckets besides the period's.
+//! less what happened after it, whichever costs least.
 //!
 //! # Choices made where DOMAIN.md is silent
 //!
@@ -32,7 +32,7 @@
 //!   finished; electronic results on the day the first one was issued; ratings on the day given.
 //!   Only received dossiers count in them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -133,7 +133,7 @@ impl Span {
 /// joins the whole months, less its days outside the period, or stands apart as its days; of
 /// the (up to four) ways, the one that reads the fewest buckets, its months read as
 /// [`months`] reads them. No two spans share a key.
-pub fn ranges(from: NaiveDate, to: NaiveDate, coarse: bool) -> Vec<Span> {
+fn ranges(from: NaiveDate, to: NaiveDate, coarse: bool) -> Vec<Span> {
     if from > to {
         return Vec::new();
     }
@@ -299,7 +299,7 @@ fn plain(from: NaiveDate, to: NaiveDate, decades: bool) -> Vec<Span> {
 /// Spans of period keys covering every day after `to` (the future included): the rest of its
 /// month and the months after; with `coarse`, the rest of its year as [`ranges`] reads it and
 /// the years after.
-pub fn ranges_after(to: NaiveDate, coarse: bool) -> Vec<Span> {
+fn ranges_after(to: NaiveDate, coarse: bool) -> Vec<Span> {
     let Some(next) = to.succ_opt() else {
         return Vec::new();
     };
@@ -352,7 +352,7 @@ fn stored(key: i32, last_month: i32) -> bool {
 }
 
 /// The period keys of `span`, one by one, no later than `last_month` (the last one stored).
-pub fn keys(span: &Span, last_month: i32) -> Vec<i32> {
+fn keys(span: &Span, last_month: i32) -> Vec<i32> {
     let mut out = Vec::new();
     let mut key = Some(span.low);
     while let Some(k) = key.filter(|k| *k <= span.high && stored(*k, last_month)) {
@@ -364,7 +364,7 @@ pub fn keys(span: &Span, last_month: i32) -> Vec<i32> {
 
 /// How many buckets per group `spans` read at most: their [`keys`] up to `last_month` (the
 /// last one stored).
-pub fn buckets_read(spans: &[Span], last_month: i32) -> i32 {
+fn buckets_read(spans: &[Span], last_month: i32) -> i32 {
     spans.iter().map(|s| keys(s, last_month).len() as i32).sum()
 }
 
@@ -398,7 +398,7 @@ impl Read {
 
 /// The buckets that `within` and `level` read, stored up to `last_month`, as disjoint spans of
 /// consecutive keys with the weights of each key in both: a bucket that both read is read once.
-pub fn weigh(within: &[Span], level: &[Span], last_month: i32) -> Vec<Read> {
+fn weigh(within: &[Span], level: &[Span], last_month: i32) -> Vec<Read> {
     let mut weights: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
     for span in within {
         for key in keys(span, last_month) {
@@ -496,7 +496,7 @@ pub fn plan(from: NaiveDate, to: NaiveDate, (first, last): (i32, i32), coarse: b
         plans.push(apart);
     }
     let cost = |reads: &Vec<Read>| {
-        let mut parts = std::collections::BTreeSet::new();
+        let mut parts = BTreeSet::new();
         let mut cost = 0;
         for r in reads {
             for (part, _) in r.parts() {

@@ -806,15 +806,14 @@ macro_rules! load_filtered {
 /// Each group's bucket sums for the days `from..=to`: within the period, and up to its end (the
 /// levels at its end).
 ///
-/// One statement, read as [`tally::plan`] says: each bucket that both sums need is read once.
-/// Each part of the plan (buckets only within the period, only in the levels, in both alike,
-/// in both with opposite signs) is one aggregate by group: a list of the part's spans of period
-/// keys, each an index range scan (for unit reports of the buckets of all procedures together,
-/// on PostgreSQL an index-only scan of their covering index; for procedure reports of every
-/// unit of each procedure's buckets over all units), every bucket taken with its span's sign;
-/// and one scan of the deltas not merged yet. The values are written into the SQL (ids as hex,
-/// unit paths checked to be hex and slashes), so that every scan has them without binding each
-/// again.
+/// One statement, read as [`tally::plan`] says. Each part of the plan (buckets only within the
+/// period, only in the levels, in both alike, in both with opposite signs) is one aggregate by
+/// group: a list of the part's spans of period keys, each an index range scan (for unit reports
+/// of the buckets of all procedures together, on PostgreSQL an index-only scan of their covering
+/// index; for procedure reports of every unit of each procedure's buckets over all units), every
+/// bucket taken with its span's sign; and one scan of the deltas not merged yet. The values are
+/// written into the SQL (ids as hex, unit paths checked to be hex and slashes), so that every
+/// scan has them without binding each again.
 ///
 /// (Unit reports were a scan per bucket key, joined by unit: the 14 keys per unit of a period
 /// from mid-month to mid-month made a statement of 27 kB that took 10 ms to plan and 80–120
@@ -891,6 +890,9 @@ fn sums_in_snapshot(
             parts.push((part, span));
         }
     }
+    if parts.is_empty() {
+        return Ok(HashMap::new());
+    }
     // Each part is one aggregate: its spans as a list of (low, high, sign), each an index
     // range scan, every bucket's counts taken with its span's sign and summed by group. The
     // levels need only their metrics.
@@ -920,23 +922,18 @@ fn sums_in_snapshot(
         })
         .collect();
     // The deltas not merged yet, of every part: one scan of a small table.
-    if !parts.is_empty() {
-        let list: Vec<String> = parts
-            .iter()
-            .map(|(part, s)| format!("({}, {}, {}, {})", s.low, s.high, s.sign, *part as i32))
-            .collect();
-        selects.push(format!(
-            "SELECT {key} AS key, s.column4 AS part, {} FROM report_deltas \
-             JOIN (VALUES {}) AS s ON period BETWEEN s.column1 AND s.column2 \
-             WHERE {procedures}{units} GROUP BY {key}, s.column4",
-            select_list(Metrics::NAMES, &signed_sum),
-            list.join(", ")
-        ));
-    }
+    let list: Vec<String> = parts
+        .iter()
+        .map(|(part, s)| format!("({}, {}, {}, {})", s.low, s.high, s.sign, *part as i32))
+        .collect();
+    selects.push(format!(
+        "SELECT {key} AS key, s.column4 AS part, {} FROM report_deltas \
+         JOIN (VALUES {}) AS s ON period BETWEEN s.column1 AND s.column2 \
+         WHERE {procedures}{units} GROUP BY {key}, s.column4",
+        select_list(Metrics::NAMES, &signed_sum),
+        list.join(", ")
+    ));
     let sql = selects.join(" UNION ALL ");
-    if sql.is_empty() {
-        return Ok(HashMap::new());
-    }
     // Rows by position: the statement as a select list (`key, part, … FROM … UNION ALL …`).
     let query = || {
         let list = sql.strip_prefix("SELECT ").unwrap_or(&sql).to_string();
