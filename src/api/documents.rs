@@ -665,7 +665,7 @@ async fn digitization_report(
             let units = if subtree {
                 store::units::subtree(conn, &root.path, limit)?
             } else {
-                vec![root]
+                vec![root.into()]
             };
             let ids: Vec<Id> = units.iter().map(|u| u.id).collect();
             let plans = store::documents::plans(conn, &ids)?;

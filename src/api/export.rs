@@ -316,15 +316,45 @@ pub struct Download<'a> {
     pub to: NaiveDate,
 }
 
-/// The response for a report: the view as JSON, or its table (built only then) as a file.
-pub fn respond<T: Serialize>(
+impl<'a> Download<'a> {
+    pub fn of(report: &'a str, (from, to): (NaiveDate, NaiveDate)) -> Download<'a> {
+        Download { report, from, to }
+    }
+}
+
+/// A report encoded in its format, ready to send. Reports are encoded where they are computed,
+/// on a report thread ([`crate::state::AppState::report`]): encoding megabytes of JSON, CSV or
+/// XLSX then holds no HTTP worker.
+pub struct Rendered {
+    content_type: &'static str,
+    /// The file's name, for a download (CSV or XLSX).
+    filename: Option<String>,
+    body: Vec<u8>,
+}
+
+/// The bytes reserved per row for a report's JSON: a unit row of the figures takes about 850,
+/// so most reports are written without growing the buffer.
+const JSON_ROW_BYTES: usize = 1024;
+
+/// Encodes a report: the view as JSON (`rows` is its number of rows, which sizes the buffer),
+/// or its table (built only then) as a file.
+pub fn render<T: Serialize>(
     format: Format,
     view: &T,
+    rows: usize,
     download: Download<'_>,
     table: impl FnOnce() -> Result<Table, ApiError>,
-) -> Result<HttpResponse, ApiError> {
-    let (content_type, extension, bytes) = match format {
-        Format::Json => return Ok(HttpResponse::Ok().json(view)),
+) -> Result<Rendered, ApiError> {
+    let (content_type, extension, body) = match format {
+        Format::Json => {
+            let mut body = Vec::with_capacity((rows + 4) * JSON_ROW_BYTES);
+            serde_json::to_writer(&mut body, view).map_err(ApiError::internal)?;
+            return Ok(Rendered {
+                content_type: "application/json",
+                filename: None,
+                body,
+            });
+        }
         Format::Csv => ("text/csv; charset=utf-8", "csv", to_csv(&table()?)?),
         Format::Xlsx => (XLSX, "xlsx", to_xlsx(&table()?, download.report)?),
     };
@@ -332,13 +362,25 @@ pub fn respond<T: Serialize>(
         "{}-{}-{}.{extension}",
         download.report, download.from, download.to
     );
-    Ok(HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .body(bytes))
+    Ok(Rendered {
+        content_type,
+        filename: Some(filename),
+        body,
+    })
+}
+
+impl Rendered {
+    pub fn response(self) -> HttpResponse {
+        let mut response = HttpResponse::Ok();
+        response.content_type(self.content_type);
+        if let Some(filename) = self.filename {
+            response.insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ));
+        }
+        response.body(self.body)
+    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::id::Id;
 use crate::state::AppState;
 use crate::store;
 use crate::store::reports::{Grouping, UnitFilter};
-use crate::store::units::Unit;
+use crate::store::units::Label;
 
 /// The longest period a report covers, in days (two years).
 pub const MAX_PERIOD_DAYS: i64 = 731;
@@ -293,21 +293,21 @@ impl Scope {
         })
     }
 
-    /// The units this scope covers, once its caller may read them ([`coverage`]).
-    fn coverage(&self, conn: &mut DbConn) -> Result<(UnitFilter, Vec<Unit>), ApiError> {
-        coverage(conn, &self.who, self.unit, self.subtree, self.unit_limit)
+    /// The filter on the aggregates of the units this scope covers, once its caller may read
+    /// them ([`coverage`]).
+    fn coverage(&self, conn: &mut DbConn) -> Result<UnitFilter, ApiError> {
+        coverage(conn, &self.who, self.unit, self.subtree)
     }
 }
 
-/// The units a report covers, once the caller is allowed to read them: the filter on the
-/// aggregates and the units to list.
+/// The filter on the aggregates of the units a report covers, once the caller is allowed to
+/// read them.
 fn coverage(
     conn: &mut DbConn,
     who: &Principal,
     unit: Option<Id>,
     subtree: bool,
-    limit: i64,
-) -> Result<(UnitFilter, Vec<Unit>), ApiError> {
+) -> Result<UnitFilter, ApiError> {
     let unit = match (unit, who.role) {
         (Some(unit), _) => Some(unit),
         (None, Role::Admin | Role::Supervisor) => None,
@@ -317,19 +317,28 @@ fn coverage(
         if !matches!(who.role, Role::Admin | Role::Supervisor) {
             return Err(ApiError::forbidden());
         }
-        return Ok((UnitFilter::All, store::units::subtree(conn, "/", limit)?));
+        return Ok(UnitFilter::All);
     };
     let root = store::units::find(conn, unit)?.ok_or_else(|| ApiError::not_found("Unit"))?;
     if !policy::may_read_reports(conn, who, root.id)? {
         return Err(ApiError::forbidden());
     }
     Ok(if subtree {
-        (
-            UnitFilter::Subtree(root.path.clone()),
-            store::units::subtree(conn, &root.path, limit)?,
-        )
+        UnitFilter::Subtree(root.path)
     } else {
-        (UnitFilter::One(root.id), vec![root])
+        UnitFilter::One(root.id)
+    })
+}
+
+/// The units of `filter` a report lists, in path order, at most `limit` of them.
+fn listed(conn: &mut DbConn, filter: &UnitFilter, limit: i64) -> Result<Vec<Label>, ApiError> {
+    Ok(match filter {
+        UnitFilter::All => store::units::subtree(conn, "/", limit)?,
+        UnitFilter::Subtree(path) => store::units::subtree(conn, path, limit)?,
+        UnitFilter::One(id) => store::units::find(conn, *id)?
+            .map(Label::from)
+            .into_iter()
+            .collect(),
     })
 }
 
@@ -412,25 +421,23 @@ async fn unit_report(
     let q = query.into_inner();
     let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     let scope = Scope::new(&state, who, q.unit, q.subtree, (q.from, q.to))?;
-    let dates = scope.dates;
-    let report = state
-        .report(move |conn| compute_units(conn, &scope))
+    let rendered = state
+        .report(move |conn| {
+            let report = compute_units(conn, &scope)?;
+            let download = Download::of("units", scope.dates);
+            let rows = report.rows.len();
+            export::render(format, &report, rows, download, || {
+                unit_table(&report, lang)
+            })
+        })
         .await?;
-    export::respond(
-        format,
-        &report,
-        Download {
-            report: "units",
-            from: dates.0,
-            to: dates.1,
-        },
-        || unit_table(&report, lang),
-    )
+    Ok(rendered.response())
 }
 
 /// The periodic report per unit of `scope`: a row per unit (its own dossiers) and the total.
 pub fn compute_units(conn: &mut DbConn, scope: &Scope) -> Result<UnitReport, ApiError> {
-    let (filter, units) = scope.coverage(conn)?;
+    let filter = scope.coverage(conn)?;
+    let units = listed(conn, &filter, scope.unit_limit)?;
     let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, scope.dates, scope.tz)?;
     let rows = units
         .into_iter()
@@ -506,11 +513,11 @@ async fn procedure_report(
     let q = query.into_inner();
     let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     let dates = period(&q)?;
-    let (tz, limit) = (state.config.time_zone, unit_limit(&state));
+    let tz = state.config.time_zone;
     let day_seconds = state.config.working_hours.day_seconds();
-    let report = state
+    let rendered = state
         .report(move |conn| {
-            let (filter, _) = coverage(conn, &who, q.unit, q.subtree, limit)?;
+            let filter = coverage(conn, &who, q.unit, q.subtree)?;
             let (counts, judged_at) = counts_by(conn, Grouping::Procedure, &filter, dates, tz)?;
             let total: Counts = counts.values().sum();
             let rows = procedure_counts(conn, counts)?
@@ -532,7 +539,7 @@ async fn procedure_report(
                     }
                 })
                 .collect();
-            Ok(ProcedureReport {
+            let report = ProcedureReport {
                 period: Period {
                     from: dates.0,
                     to: dates.1,
@@ -540,19 +547,14 @@ async fn procedure_report(
                 },
                 rows,
                 total: Figures::of(&total),
+            };
+            let download = Download::of("procedures", dates);
+            export::render(format, &report, report.rows.len(), download, || {
+                procedure_table(&report, lang)
             })
         })
         .await?;
-    export::respond(
-        format,
-        &report,
-        Download {
-            report: "procedures",
-            from: dates.0,
-            to: dates.1,
-        },
-        || procedure_table(&report, lang),
-    )
+    Ok(rendered.response())
 }
 
 /// The periodic report per field of procedures.
@@ -583,10 +585,10 @@ async fn field_report(
     let q = query.into_inner();
     let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     let dates = period(&q)?;
-    let (tz, limit) = (state.config.time_zone, unit_limit(&state));
-    let report = state
+    let tz = state.config.time_zone;
+    let rendered = state
         .report(move |conn| {
-            let (filter, _) = coverage(conn, &who, q.unit, q.subtree, limit)?;
+            let filter = coverage(conn, &who, q.unit, q.subtree)?;
             let (counts, judged_at) = counts_by(conn, Grouping::Procedure, &filter, dates, tz)?;
             let total: Counts = counts.values().sum();
             let mut fields: BTreeMap<String, (String, Counts)> = BTreeMap::new();
@@ -596,7 +598,7 @@ async fn field_report(
                     .or_insert_with(|| (p.field.clone(), Counts::default()));
                 entry.1 += c;
             }
-            Ok(FieldReport {
+            let report = FieldReport {
                 period: Period {
                     from: dates.0,
                     to: dates.1,
@@ -610,19 +612,14 @@ async fn field_report(
                     })
                     .collect(),
                 total: Figures::of(&total),
+            };
+            let download = Download::of("fields", dates);
+            export::render(format, &report, report.rows.len(), download, || {
+                field_table(&report, lang)
             })
         })
         .await?;
-    export::respond(
-        format,
-        &report,
-        Download {
-            report: "fields",
-            from: dates.0,
-            to: dates.1,
-        },
-        || field_table(&report, lang),
-    )
+    Ok(rendered.response())
 }
 
 /// The metrics a series can follow: every count and every rate of [`Figures`], in its order.
@@ -721,7 +718,7 @@ pub struct Month {
 /// The figures of every month of `scope`'s period, each month (clipped to the period) reported
 /// on its own over all of `scope`'s units.
 pub fn compute_months(conn: &mut DbConn, scope: &Scope) -> Result<Vec<Month>, ApiError> {
-    let (filter, _) = scope.coverage(conn)?;
+    let filter = scope.coverage(conn)?;
     let (first, last) = scope.dates;
     let mut months = Vec::new();
     let mut start = first;
@@ -778,8 +775,7 @@ async fn series(
         ));
     }
     let scope = Scope::new(&state, who, q.unit, q.subtree, (q.from, q.to))?;
-    let dates = scope.dates;
-    let result = state
+    let rendered = state
         .report(move |conn| {
             let points = compute_months(conn, &scope)?
                 .into_iter()
@@ -790,23 +786,18 @@ async fn series(
                     to: m.to,
                 })
                 .collect();
-            Ok(Series {
+            let result = Series {
                 metric: q.metric,
                 points,
+            };
+            let name = format!("series-{}", result.metric);
+            let download = Download::of(&name, scope.dates);
+            export::render(format, &result, result.points.len(), download, || {
+                series_table(&result, lang)
             })
         })
         .await?;
-    let name = format!("series-{}", result.metric);
-    export::respond(
-        format,
-        &result,
-        Download {
-            report: &name,
-            from: dates.0,
-            to: dates.1,
-        },
-        || series_table(&result, lang),
-    )
+    Ok(rendered.response())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -855,7 +846,7 @@ pub struct IndicatorReport {
 
 /// The Decision 766 indicators of `scope`'s units together.
 pub fn compute_indicators(conn: &mut DbConn, scope: &Scope) -> Result<IndicatorReport, ApiError> {
-    let (filter, _) = scope.coverage(conn)?;
+    let filter = scope.coverage(conn)?;
     let (counts, judged_at) = counts_by(conn, Grouping::Unit, &filter, scope.dates, scope.tz)?;
     let total: Counts = counts.values().sum();
     let list = indicators::indicators(&total);
@@ -931,20 +922,17 @@ async fn indicator_report(
     let q = query.into_inner();
     let (format, lang) = (Format::choose(q.format, &req), q.lang.unwrap_or_default());
     let scope = Scope::new(&state, who, q.unit, q.subtree, (q.from, q.to))?;
-    let dates = scope.dates;
-    let report = state
-        .report(move |conn| compute_indicators(conn, &scope))
+    let rendered = state
+        .report(move |conn| {
+            let report = compute_indicators(conn, &scope)?;
+            let download = Download::of("indicators", scope.dates);
+            let rows = report.indicators.len() + report.groups.len();
+            export::render(format, &report, rows, download, || {
+                indicator_table(&report, lang)
+            })
+        })
         .await?;
-    export::respond(
-        format,
-        &report,
-        Download {
-            report: "indicators",
-            from: dates.0,
-            to: dates.1,
-        },
-        || indicator_table(&report, lang),
-    )
+    Ok(rendered.response())
 }
 
 /// The columns of a download: the row-identifying ones, then every figure.

@@ -18,6 +18,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
+use diesel::connection::DefaultLoadingMode;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Binary, Integer, Text};
 
@@ -939,26 +940,41 @@ fn sums_in_snapshot(
         let list = sql.strip_prefix("SELECT ").unwrap_or(&sql).to_string();
         diesel::select(diesel::dsl::sql::<SumRowSql>(&list))
     };
-    let rows: Vec<SumRow> = match conn {
-        DbConn::Pg(c) => query().load(c)?,
-        DbConn::Sqlite(c) => query().load(c)?,
-    };
+    // Each row is added as it is read: the rows of an all-units report are megabytes, which a
+    // vector would copy as it grows. A group has a row in up to every part.
     let mut out: HashMap<Id, Sums> = HashMap::new();
-    for row in rows {
-        let sums = out.entry(row.key).or_default();
-        let m = row.metrics();
-        let part = usize::try_from(row.part)
-            .ok()
-            .and_then(|i| Part::ALL.get(i));
-        let Some((within, at_end)) = part.map(|p| p.weights()) else {
-            return Err(diesel::result::Error::DeserializationError(
-                format!("no part {}", row.part).into(),
-            ));
-        };
-        sums.within.add_scaled(&m, within);
-        sums.at_end.add_scaled(&m, at_end);
+    match conn {
+        DbConn::Pg(c) => {
+            let rows = query().load_iter::<SumRow, DefaultLoadingMode>(c)?;
+            out.reserve(rows.size_hint().0 / selects.len());
+            for row in rows {
+                add_sum_row(&mut out, row?)?;
+            }
+        }
+        DbConn::Sqlite(c) => {
+            for row in query().load_iter::<SumRow, DefaultLoadingMode>(c)? {
+                add_sum_row(&mut out, row?)?;
+            }
+        }
     }
     Ok(out)
+}
+
+/// Adds a row of a part's sums to its group's, with the part's weights.
+fn add_sum_row(out: &mut HashMap<Id, Sums>, row: SumRow) -> QueryResult<()> {
+    let part = usize::try_from(row.part)
+        .ok()
+        .and_then(|i| Part::ALL.get(i));
+    let Some((within, at_end)) = part.map(|p| p.weights()) else {
+        return Err(diesel::result::Error::DeserializationError(
+            format!("no part {}", row.part).into(),
+        ));
+    };
+    let sums = out.entry(row.key).or_default();
+    let m = row.metrics();
+    sums.within.add_scaled(&m, within);
+    sums.at_end.add_scaled(&m, at_end);
+    Ok(())
 }
 
 /// The select list of every metric: `read`'s as `each` makes them, the others zero.

@@ -181,14 +181,34 @@ fn move_subtree(conn: &mut DbConn, old_path: &str, new_path: &str) -> QueryResul
     Ok(())
 }
 
-/// The unit with `path` and every unit below it, in path order, at most `limit` of them.
-pub fn subtree(conn: &mut DbConn, path: &str, limit: i64) -> QueryResult<Vec<Unit>> {
+/// What a report's row shows of its unit.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = units)]
+pub struct Label {
+    pub id: Id,
+    pub code: String,
+    pub name: String,
+}
+
+impl From<Unit> for Label {
+    fn from(unit: Unit) -> Label {
+        Label {
+            id: unit.id,
+            code: unit.code,
+            name: unit.name,
+        }
+    }
+}
+
+/// The labels of the unit with `path` and of every unit below it, in path order, at most
+/// `limit` of them.
+pub fn subtree(conn: &mut DbConn, path: &str, limit: i64) -> QueryResult<Vec<Label>> {
     let (low, high) = subtree_range(path);
     units::table
         .filter(units::path.ge(low).and(units::path.lt(high)))
         .order(units::path.asc())
         .limit(limit)
-        .select(Unit::as_select())
+        .select(Label::as_select())
         .load(conn)
 }
 
