@@ -142,9 +142,9 @@ enum BenchCommand {
         #[arg(long, default_value_t = 4)]
         beside_clients: usize,
     },
-    /// Online submission, desk intake and receipt over HTTP against the database running the
-    /// same statements with as many clients: on PostgreSQL, pgbench on the statements captured
-    /// from its log; on SQLite, a replay in this process of the statements recorded from the
+    /// Online submission, desk intake and receipt (and on PostgreSQL a `GET` of a dossier) over
+    /// HTTP against the database running the same statements with as many clients: on
+    /// PostgreSQL, pgbench on the statements captured from its log; on SQLite, a replay in this process of the statements recorded from the
     /// service (started here on the same database).
     Baseline {
         #[arg(long, default_value = "http://127.0.0.1:8080")]

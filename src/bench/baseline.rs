@@ -1,6 +1,6 @@
 //! What the database itself can do with the statements of a request (`motcua bench
 //! baseline`), on PostgreSQL: the SQL that the service runs for an online submission, a desk
-//! intake and a receipt is captured from PostgreSQL's own statement log while the service
+//! intake, a receipt and a `GET` of a dossier is captured from PostgreSQL's own statement log while the service
 //! serves a few real requests, turned into a `pgbench` script, and run by `pgbench` with as
 //! many clients as the HTTP run; each HTTP figure is printed as a ratio to it.
 //!
@@ -359,7 +359,7 @@ pub struct Options<'a> {
     pub work_dir: &'a Path,
 }
 
-/// For each of online submission, desk intake and receipt: captures its statements, runs
+/// For each of online submission, desk intake, receipt and `GET` of a dossier: captures its statements, runs
 /// them through pgbench, runs the same scenario over HTTP in closed loop with the same
 /// clients, then in open loop at half the pgbench rate; prints each as it is measured.
 pub fn compare(client: &Client, options: &Options) -> Result<(), String> {
@@ -370,6 +370,7 @@ pub fn compare(client: &Client, options: &Options) -> Result<(), String> {
         Scenario::OnlineSubmit,
         Scenario::DeskIntake,
         Scenario::Receive,
+        Scenario::GetDossier,
     ] {
         let acts = scenario == Scenario::Receive;
         // Enough dossiers to act on for pgbench: a generous guess of its rate, per commune.
