@@ -144,8 +144,8 @@ enum BenchCommand {
     },
     /// Online submission, desk intake and receipt (and on PostgreSQL a `GET` of a dossier) over
     /// HTTP against the database running the same statements with as many clients: on
-    /// PostgreSQL, pgbench on the statements captured from its log; on SQLite, a replay in this process of the statements recorded from the
-    /// service (started here on the same database).
+    /// PostgreSQL, pgbench on the statements captured from its log; on SQLite, a replay in this
+    /// process of the statements recorded from the service (started here on the same database).
     Baseline {
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         url: String,

@@ -1,8 +1,8 @@
 //! What the database itself can do with the statements of a request (`motcua bench
 //! baseline`), on PostgreSQL: the SQL that the service runs for an online submission, a desk
-//! intake, a receipt and a `GET` of a dossier is captured from PostgreSQL's own statement log while the service
-//! serves a few real requests, turned into a `pgbench` script, and run by `pgbench` with as
-//! many clients as the HTTP run; each HTTP figure is printed as a ratio to it.
+//! intake, a receipt and a `GET` of a dossier is captured from PostgreSQL's own statement log
+//! while the service serves a few real requests, turned into a `pgbench` script, and run by
+//! `pgbench` with as many clients as the HTTP run; each HTTP figure is printed as a ratio to it.
 //!
 //! The replayed transaction is the captured one, statement for statement (the pool's
 //! connection check and the token's account look-up included), with its values as literals,
@@ -359,9 +359,9 @@ pub struct Options<'a> {
     pub work_dir: &'a Path,
 }
 
-/// For each of online submission, desk intake, receipt and `GET` of a dossier: captures its statements, runs
-/// them through pgbench, runs the same scenario over HTTP in closed loop with the same
-/// clients, then in open loop at half the pgbench rate; prints each as it is measured.
+/// For each of online submission, desk intake, receipt and `GET` of a dossier: captures its
+/// statements, runs them through pgbench, runs the same scenario over HTTP in closed loop with
+/// the same clients, then in open loop at half the pgbench rate; prints each as it is measured.
 pub fn compare(client: &Client, options: &Options) -> Result<(), String> {
     let mut conn = PgConnection::establish(options.database_url).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(options.work_dir).map_err(|e| e.to_string())?;
