@@ -51,18 +51,18 @@ pub fn request_id(request: &actix_web::dev::ServiceRequest) -> String {
 
 /// The request span of every request: like tracing-actix-web's default, but its target is the
 /// path alone, never the query string, where a client could have put a national id or a
-/// token.
+/// token. Its route is recorded at the end, from the route taken (as [`crate::api::metrics::
+/// record`] reads it), not matched against every route before routing.
 pub struct RequestSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpan {
     fn on_request_start(request: &actix_web::dev::ServiceRequest) -> tracing::Span {
         let request_id = request_id(request);
-        let route = request.match_pattern().unwrap_or_default();
         let empty = tracing::field::Empty;
         tracing::info_span!(
             "HTTP request",
             http.method = %request.method(),
-            http.route = %route,
+            http.route = empty,
             http.target = %request.path(),
             http.client_ip = %request.connection_info().realip_remote_addr().unwrap_or(""),
             http.status_code = empty,
@@ -77,6 +77,10 @@ impl tracing_actix_web::RootSpanBuilder for RequestSpan {
         span: tracing::Span,
         outcome: &Result<actix_web::dev::ServiceResponse<B>, actix_web::Error>,
     ) {
+        if let Ok(response) = outcome {
+            let route = response.request().match_pattern().unwrap_or_default();
+            span.record("http.route", route.as_str());
+        }
         tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
     }
 }

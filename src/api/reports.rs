@@ -229,9 +229,9 @@ fn period(q: &PeriodQuery) -> Result<(NaiveDate, NaiveDate), ApiError> {
 }
 
 /// A report's period, `from` to `to` included: 422 when it ends before it starts, covers more
-/// than [`MAX_PERIOD_DAYS`], or falls outside the years 1000 to 9999 (the bucket keys of days,
-/// decades, months and years are told apart by their number of digits; a query's dates have
-/// four-digit years).
+/// than [`MAX_PERIOD_DAYS`], or falls outside the years 1000 to 9999 (the bucket keys of
+/// pentads, days, decades, months and years are told apart by their number of digits; a
+/// query's dates have four-digit years).
 pub fn check_period(from: NaiveDate, to: NaiveDate) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let q = (from, to);
     for (field, day) in [("from", from), ("to", to)] {

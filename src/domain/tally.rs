@@ -7,8 +7,9 @@
 //! a dossier retracts its old tally's entries and adds its new one's ([`deltas`]), so the stored
 //! buckets always equal the sum over all dossiers of their current tallies. Each entry counts in
 //! three buckets: its day, its month and the all-time total ([`TOTAL`]), and in the buckets of
-//! all procedures together also in its decade ([`decade_key`]) and its year ([`year_key`]), so
-//! that any period is a few year, month, decade and day rows ([`ranges`]).
+//! all procedures together also in its pentad ([`pentad_key`]), its decade ([`decade_key`]) and
+//! its year ([`year_key`]), so that any period is a few year, month, decade, pentad and day rows
+//! ([`ranges`]).
 //!
 //! Figures of a period's end (carried over, open in time or overdue, awaiting reception) are
 //! *levels*: the sum of every start minus every end up to that day. A report reads them with the
@@ -63,6 +64,16 @@ pub fn decade_key(day: NaiveDate) -> i32 {
     month_key(day) * 10 + ((day.day() as i32 - 1) / 10).min(2) + 1
 }
 
+/// The period key of a day's pentad (days 1–5, 6–10, 11–15, 16–20, 21–25, 26 to the month's
+/// end): its first day's key times ten, `yyyymmdd0`, above every day key. Like decades, only
+/// the buckets of all procedures together have pentads: a period's end from mid-month is then
+/// a day, a pentad and a decade (the 15th to the month's end), not a month less a decade and
+/// four days.
+pub fn pentad_key(day: NaiveDate) -> i32 {
+    let first = ((day.day() as i32 - 1) / 5).min(5) * 5 + 1;
+    (month_key(day) * 100 + first) * 10
+}
+
 /// The period key of a day's year: `yyyy`. Like decades, only the buckets of all procedures
 /// together have years: a year of every unit is then one row per unit, not twelve.
 pub fn year_key(day: NaiveDate) -> i32 {
@@ -72,8 +83,14 @@ pub fn year_key(day: NaiveDate) -> i32 {
 /// The last year key: the keys of months start above it.
 const LAST_YEAR: i32 = 9_999;
 
-/// The last month key: the keys of decades and days start above it.
+/// The last month key: the keys of decades, days and pentads start above it.
 const LAST_MONTH: i32 = 999_912;
+
+/// The last decade key: the keys of days and pentads start above it.
+const LAST_DECADE: i32 = 9_999_123;
+
+/// The last day key: the keys of pentads start above it.
+const LAST_DAY: i32 = 99_991_231;
 
 /// The day of a day key.
 pub fn key_day(key: i32) -> Option<NaiveDate> {
@@ -128,8 +145,8 @@ impl Span {
 }
 
 /// Spans of period keys whose buckets together sum to exactly the days `from..=to`
-/// (`coarse`: whether the buckets read have decades and years, as those of all procedures
-/// together do). Within one month, as [`ragged`] reads it. Otherwise each ragged end either
+/// (`coarse`: whether the buckets read have pentads, decades and years, as those of all
+/// procedures together do). Within one month, as [`ragged`] reads it. Otherwise each ragged end either
 /// joins the whole months, less its days outside the period, or stands apart as its days; of
 /// the (up to four) ways, the one that reads the fewest buckets, its months read as
 /// [`months`] reads them. No two spans share a key.
@@ -245,16 +262,16 @@ fn months(first: i32, last: i32, years: bool) -> Vec<Span> {
 /// the month less the plain covers of its days outside them (a month's bucket holds exactly
 /// what its days' buckets hold). The last 365 days from the 2nd of a month read the month less
 /// its 1st, not 30 days; a whole month is its month.
-fn ragged(from: NaiveDate, to: NaiveDate, decades: bool) -> Vec<Span> {
+fn ragged(from: NaiveDate, to: NaiveDate, coarse: bool) -> Vec<Span> {
     let (start, end) = (month_start(from), month_end(from));
-    let direct = plain(from, to, decades);
+    let direct = plain(from, to, coarse);
     let mut complement = vec![Span::add(month_key(from), month_key(from))];
     let outside = [
         from.pred_opt().filter(|_| from > start).map(|d| (start, d)),
         to.succ_opt().filter(|_| to < end).map(|d| (d, end)),
     ];
     for (a, b) in outside.into_iter().flatten() {
-        complement.extend(plain(a, b, decades).into_iter().map(Span::negated));
+        complement.extend(plain(a, b, coarse).into_iter().map(Span::negated));
     }
     if buckets_read(&complement, LAST_MONTH) < buckets_read(&direct, LAST_MONTH) {
         complement
@@ -263,33 +280,40 @@ fn ragged(from: NaiveDate, to: NaiveDate, decades: bool) -> Vec<Span> {
     }
 }
 
-/// The days `from..=to` of one month as day spans, or with `decades` as its whole decades and
-/// the days left, adjacent spans of one kind merged.
-fn plain(from: NaiveDate, to: NaiveDate, decades: bool) -> Vec<Span> {
-    if !decades {
+/// The days `from..=to` of one month as day spans, or with `coarse` as its whole decades, its
+/// whole pentads outside them and the days left, adjacent spans of one kind merged. (Every
+/// decade is two pentads, so that this is the fewest buckets that hold exactly these days.)
+fn plain(from: NaiveDate, to: NaiveDate, coarse: bool) -> Vec<Span> {
+    if !coarse {
         return vec![Span::add(day_key(from), day_key(to))];
     }
-    let mut out: Vec<Span> = Vec::new();
+    let mut covers: Vec<Span> = Vec::new();
     for decade in 0..3 {
         let first = month_start(from) + chrono::Days::new(10 * decade);
         let last = match decade {
             2 => month_end(from),
             _ => first + chrono::Days::new(9),
         };
-        let (a, b) = (first.max(from), last.min(to));
-        if a > b {
+        if (first.max(from), last.min(to)) == (first, last) {
+            covers.push(Span::add(decade_key(first), decade_key(first)));
             continue;
         }
-        let span = if (a, b) == (first, last) {
-            Span::add(decade_key(a), decade_key(a))
-        } else {
-            Span::add(day_key(a), day_key(b))
-        };
-        let is_day = |key: i32| key > 9_999_999;
-        match out.last_mut() {
-            Some(prev) if prev.high + 1 == span.low && is_day(prev.low) == is_day(span.low) => {
-                prev.high = span.high
+        let middle = first + chrono::Days::new(5);
+        for (start, end) in [(first, middle.pred_opt().unwrap_or(first)), (middle, last)] {
+            let (a, b) = (start.max(from), end.min(to));
+            if a > b {
+                continue;
             }
+            covers.push(match (a, b) == (start, end) {
+                true => Span::add(pentad_key(a), pentad_key(a)),
+                false => Span::add(day_key(a), day_key(b)),
+            });
+        }
+    }
+    let mut out: Vec<Span> = Vec::new();
+    for span in covers {
+        match out.last_mut() {
+            Some(prev) if next_key(prev.high) == Some(span.low) => prev.high = span.high,
             _ => out.push(span),
         }
     }
@@ -326,17 +350,23 @@ fn ranges_after(to: NaiveDate, coarse: bool) -> Vec<Span> {
     out
 }
 
-/// The key after `key` of its kind (the next year, month, decade or day), if any.
+/// The key after `key` of its kind (the next year, month, decade, day or pentad), if any.
 fn next_key(key: i32) -> Option<i32> {
     match key {
         TOTAL => None,
         k if k <= LAST_YEAR => (k < LAST_YEAR).then_some(k + 1),
         k if k <= LAST_MONTH => Some(next_month(k)),
-        k if k <= 9_999_123 => Some(match k % 10 {
+        k if k <= LAST_DECADE => Some(match k % 10 {
             3 => next_month(k / 10) * 10 + 1,
             _ => k + 1,
         }),
-        k => key_day(k).and_then(|d| d.succ_opt()).map(day_key),
+        k if k <= LAST_DAY => key_day(k).and_then(|d| d.succ_opt()).map(day_key),
+        k => key_day(k / 10)
+            .and_then(|d| match d.day() {
+                26 => month_end(d).succ_opt(),
+                _ => d.checked_add_days(chrono::Days::new(5)),
+            })
+            .map(pentad_key),
     }
 }
 
@@ -346,8 +376,9 @@ fn stored(key: i32, last_month: i32) -> bool {
         TOTAL => true,
         k if k <= LAST_YEAR => k <= last_month / 100,
         k if k <= LAST_MONTH => k <= last_month,
-        k if k <= 9_999_123 => k / 10 <= last_month,
-        k => k / 100 <= last_month,
+        k if k <= LAST_DECADE => k / 10 <= last_month,
+        k if k <= LAST_DAY => k / 100 <= last_month,
+        k => k / 1_000 <= last_month,
     }
 }
 
@@ -443,7 +474,8 @@ fn weigh(within: &[Span], level: &[Span], last_month: i32) -> Vec<Read> {
 /// levels add. The plan is the way and form of the least cost, as measured on PostgreSQL
 /// (all units, 2 December 2026): a bucket read for the period's 24 metrics costs 3, one read for
 /// the 11 of the levels only 2, and each part 8 (its aggregate, and a row per group to send
-/// and parse). The spans of a plan may overlap: each counts with its own weights.
+/// and parse); of plans alike in cost, the one that reads the fewest buckets. The spans of a
+/// plan may overlap: each counts with its own weights.
 pub fn plan(from: NaiveDate, to: NaiveDate, (first, last): (i32, i32), coarse: bool) -> Vec<Read> {
     let within = ranges(from, to, coarse);
     let Some(start) = key_day(first * 100 + 1) else {
@@ -495,17 +527,20 @@ pub fn plan(from: NaiveDate, to: NaiveDate, (first, last): (i32, i32), coarse: b
         apart.extend(weigh(&[], &levels, last));
         plans.push(apart);
     }
+    // The cost, then the buckets read: of two plans alike in cost, the one that reads fewer.
     let cost = |reads: &Vec<Read>| {
         let mut parts = BTreeSet::new();
-        let mut cost = 0;
+        let (mut cost, mut read) = (0, 0);
         for r in reads {
             for (part, _) in r.parts() {
                 let per_bucket = if part == Part::Levels { 2 } else { 3 };
-                cost += keys(&r.span(), last).len() * per_bucket;
+                let buckets = keys(&r.span(), last).len();
+                cost += buckets * per_bucket;
+                read += buckets;
                 parts.insert(part);
             }
         }
-        cost + 8 * parts.len()
+        (cost + 8 * parts.len(), read)
     };
     plans.into_iter().min_by_key(cost).unwrap_or_default()
 }
@@ -861,7 +896,7 @@ pub fn entries(t: &Tally) -> Vec<Entry> {
 pub struct Delta {
     pub unit: Id,
     pub procedure: Id,
-    /// A day, decade, month or year key, or [`TOTAL`].
+    /// A day, pentad, decade, month or year key, or [`TOTAL`].
     pub period: i32,
     pub metrics: Metrics,
 }
@@ -877,9 +912,9 @@ pub const ALL_UNITS: Id = Id(uuid::Uuid::nil());
 
 /// What changes in the buckets when a dossier's tally goes from `before` to `after` (`None`: the
 /// dossier did not exist, or is removed): each entry in its day, month and total buckets, for its
-/// procedure and for [`ALL_PROCEDURES`], and in its decade's and year's for [`ALL_PROCEDURES`],
-/// merged, without empty changes, ordered by (unit, period, procedure) so that concurrent
-/// writers take row locks in one order.
+/// procedure and for [`ALL_PROCEDURES`], and in its pentad's, decade's and year's for
+/// [`ALL_PROCEDURES`], merged, without empty changes, ordered by (unit, period, procedure) so
+/// that concurrent writers take row locks in one order.
 pub fn deltas(before: Option<&Tally>, after: Option<&Tally>) -> Vec<Delta> {
     let mut out: Vec<Delta> = Vec::new();
     let signed = before
@@ -892,6 +927,7 @@ pub fn deltas(before: Option<&Tally>, after: Option<&Tally>) -> Vec<Delta> {
                 .into_iter()
                 .flat_map(|period| [(entry.procedure, period), (ALL_PROCEDURES, period)])
                 .chain([
+                    (ALL_PROCEDURES, pentad_key(entry.day)),
                     (ALL_PROCEDURES, decade_key(entry.day)),
                     (ALL_PROCEDURES, year_key(entry.day)),
                 ]);
@@ -1058,7 +1094,13 @@ mod tests {
 
     /// How many times `spans` count `day`: once per span holding one of its keys, by sign.
     fn times(spans: &[Span], day: NaiveDate) -> i64 {
-        let keys = [day_key(day), decade_key(day), month_key(day), year_key(day)];
+        let keys = [
+            day_key(day),
+            pentad_key(day),
+            decade_key(day),
+            month_key(day),
+            year_key(day),
+        ];
         spans
             .iter()
             .filter(|s| keys.iter().any(|k| s.holds(*k)))
@@ -1136,19 +1178,21 @@ mod tests {
         }
         // With decades (the buckets of all procedures together).
         let cases: &[Case] = &[
-            // Mid-month to mid-month: last year's December, this year less its December, and
-            // at each end a decade and four days less.
+            // Mid-month to mid-month: this year less its last two months, and at each end a
+            // day, a pentad and a decade (15, 16 to 20 and 21 to 31 December; 1 to 10, 11 to
+            // 15 and 16 November).
             (
                 "2025-12-15",
                 "2026-11-16",
                 &[
-                    add(202512, 202512),
                     add(2026, 2026),
-                    less(202612, 202612),
-                    less(2025121, 2025121),
-                    less(20251211, 20251214),
-                    less(20261117, 20261120),
-                    less(2026113, 2026113),
+                    less(202611, 202612),
+                    add(20251215, 20251215),
+                    add(202512160, 202512160),
+                    add(2025123, 2025123),
+                    add(2026111, 2026111),
+                    add(202611110, 202611110),
+                    add(20261116, 20261116),
                 ],
             ),
             // Whole years, one after another.
@@ -1184,10 +1228,15 @@ mod tests {
                     less(20260111, 20260112),
                 ],
             ),
+            // The 5th, a pentad and two decades, not the month less four days.
             (
                 "2026-01-05",
                 "2026-01-31",
-                &[add(202601, 202601), less(20260101, 20260104)],
+                &[
+                    add(20260105, 20260105),
+                    add(202601060, 202601060),
+                    add(2026012, 2026013),
+                ],
             ),
             (
                 "2026-01-03",
@@ -1198,17 +1247,25 @@ mod tests {
                 "2026-01-04",
                 "2026-01-27",
                 &[
-                    add(202601, 202601),
-                    less(20260101, 20260103),
-                    less(20260128, 20260131),
+                    add(20260104, 20260105),
+                    add(202601060, 202601060),
+                    add(2026012, 2026012),
+                    add(202601210, 202601210),
+                    add(20260126, 20260127),
                 ],
             ),
             ("2026-02-11", "2026-02-28", &[add(2026022, 2026023)]),
-            // Days 17 to 20 and the last decade, or the month less the first and four days.
+            // The month less the first decade, a pentad and the 16th, not days 17 to 20 and the
+            // last decade.
             (
                 "2026-01-17",
                 "2026-01-31",
-                &[add(20260117, 20260120), add(2026013, 2026013)],
+                &[
+                    add(202601, 202601),
+                    less(2026011, 2026011),
+                    less(202601110, 202601110),
+                    less(20260116, 20260116),
+                ],
             ),
             ("2026-03-09", "2026-03-12", &[add(20260309, 20260312)]),
             ("2026-02-01", "2026-02-28", &[add(202602, 202602)]),
@@ -1229,15 +1286,17 @@ mod tests {
                     add(202604, 999_912),
                 ],
             ),
-            // The year less its first two months and the days up to the 14th, then the years.
+            // The year less its first three months, the 15th, a pentad and a decade, then the
+            // years.
             (
                 "2026-03-14",
                 true,
                 &[
                     add(2026, 2026),
-                    less(202601, 202602),
-                    less(2026031, 2026031),
-                    less(20260311, 20260314),
+                    less(202601, 202603),
+                    add(20260315, 20260315),
+                    add(202603160, 202603160),
+                    add(2026033, 2026033),
                     add(2027, 9_999),
                 ],
             ),
@@ -1250,9 +1309,10 @@ mod tests {
                 "2026-11-16",
                 true,
                 &[
-                    add(202612, 202612),
-                    add(20261117, 20261120),
-                    add(2026113, 2026113),
+                    add(202611, 202612),
+                    less(2026111, 2026111),
+                    less(202611110, 202611110),
+                    less(20261116, 20261116),
                     add(2027, 9_999),
                 ],
             ),
@@ -1272,6 +1332,16 @@ mod tests {
         assert_eq!(decade_key(d("2026-02-28")), 2026023);
         assert_eq!(decade_key(d("2026-01-10")), 2026011);
         assert_eq!(decade_key(d("2026-01-11")), 2026012);
+        assert_eq!(pentad_key(d("2026-01-05")), 202601010);
+        assert_eq!(pentad_key(d("2026-01-06")), 202601060);
+        assert_eq!(pentad_key(d("2026-01-31")), 202601260);
+        assert_eq!(pentad_key(d("2026-02-28")), 202602260);
+        // Pentads one by one, across months, up to the last stored month.
+        assert_eq!(
+            keys(&add(202601210, 202602060), 202612),
+            vec![202601210, 202601260, 202602010, 202602060]
+        );
+        assert_eq!(keys(&add(202612260, 202701010), 202612), vec![202612260]);
         assert_eq!(key_day(20260229), None);
         assert_eq!(key_day(20240229), Some(d("2024-02-29")));
         // Read at most: the total, 11 days, the months up to the last stored.
@@ -1368,10 +1438,11 @@ mod tests {
         // (from, to, coarse, buckets read per group), with buckets from December 2024 to
         // December 2026.
         let cases: &[(&str, &str, bool, usize)] = &[
-            // Mid-month: the period's 13 buckets, weighed with the levels'. Its head's ragged
+            // Mid-month: the period's 9 buckets, weighed with the levels'. Its head's ragged
             // days count only within, its tail's also in the levels, which are the total less
-            // what follows: 1 bucket more, in 3 parts.
-            ("2025-12-15", "2026-11-16", true, 14),
+            // what follows: 1 bucket more, in 3 parts. (Days before the period, as the levels,
+            // cost as much and read 14.)
+            ("2025-12-15", "2026-11-16", true, 10),
             // The last 365 days: its 5 buckets, and apart the total less the next 31 days.
             ("2025-12-02", "2026-12-01", true, 8),
             ("2026-01-01", "2026-12-31", true, 2),
@@ -1403,6 +1474,7 @@ mod tests {
                     year_key(day),
                     month_key(day),
                     decade_key(day),
+                    pentad_key(day),
                     day_key(day),
                 ];
                 let (mut within, mut level) = (0, 0);
@@ -1490,12 +1562,13 @@ mod tests {
         // passed when it left, so that day loses its late start. Each change counts in its day,
         // its month and the total.
         // The same for the procedure and for all procedures: in pairs, all procedures first;
-        // all procedures also in the decade of 1 to 10 March and in 2026, the same as the month.
-        assert_eq!(change.len(), 10);
+        // all procedures also in the pentad of 1 to 5 March, the decade of 1 to 10 March and in
+        // 2026, the same as the month.
+        assert_eq!(change.len(), 11);
         let (coarse, change): (Vec<Delta>, Vec<Delta>) = change
             .into_iter()
-            .partition(|d| [2026031, 2026].contains(&d.period));
-        assert_eq!(coarse.len(), 2);
+            .partition(|d| [202603010, 2026031, 2026].contains(&d.period));
+        assert_eq!(coarse.len(), 3);
         let month = change.iter().find(|d| d.period == 202603).unwrap();
         for delta in &coarse {
             assert_eq!(delta.procedure, ALL_PROCEDURES);

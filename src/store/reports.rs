@@ -1,5 +1,5 @@
 //! Report aggregates: each dossier's tally and the per-unit, per-procedure buckets of counts (by
-//! day, by month, all time, and for all procedures together by decade and by year; each
+//! day, by month, all time, and for all procedures together by pentad, decade and year; each
 //! procedure's also over all units) that reports read instead of the dossiers table.
 //!
 //! [`track`] runs inside every write transaction that changes what a dossier counts for (intake,
@@ -846,8 +846,8 @@ fn sums_in_snapshot(
         Grouping::Unit => "unit_id",
         Grouping::Procedure => "procedure_id",
     };
-    // Unit reports read the buckets of all procedures together (which have decades and
-    // years); procedure reports the others.
+    // Unit reports read the buckets of all procedures together (which have pentads, decades
+    // and years); procedure reports the others.
     let coarse = matches!(by, Grouping::Unit);
     let procedures = match by {
         Grouping::Unit => format!("procedure_id = {}", bytes(tally::ALL_PROCEDURES)),

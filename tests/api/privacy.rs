@@ -132,6 +132,12 @@ fn national_ids_phones_passwords_and_tokens_never_reach_the_logs() {
         Some(&token),
         Value::Null,
     );
+    send(
+        "GET",
+        "/dossiers/0190d6a2-6a4e-7c3b-9f00-000000000001",
+        Some(&token),
+        Value::Null,
+    );
 
     server.kill().unwrap();
     let mut logs = String::new();
@@ -151,6 +157,11 @@ fn national_ids_phones_passwords_and_tokens_never_reach_the_logs() {
     assert!(
         logs.contains("/auth/login"),
         "the requests were logged: {logs}"
+    );
+    // Each request's line names the route it took, with its parameters' names, not values.
+    assert!(
+        logs.contains(r#""http.route":"/api/v1/dossiers/{id}""#),
+        "the route was logged: {logs}"
     );
     for secret in [
         NATIONAL_ID,
