@@ -146,9 +146,9 @@ impl Span {
 
 /// Spans of period keys whose buckets together sum to exactly the days `from..=to`
 /// (`coarse`: whether the buckets read have pentads, decades and years, as those of all
-/// procedures together do). Within one month, as [`ragged`] reads it. Otherwise each ragged end either
-/// joins the whole months, less its days outside the period, or stands apart as its days; of
-/// the (up to four) ways, the one that reads the fewest buckets, its months read as
+/// procedures together do). Within one month, as [`ragged`] reads it. Otherwise each ragged end
+/// either joins the whole months, less its days outside the period, or stands apart as its
+/// days; of the (up to four) ways, the one that reads the fewest buckets, its months read as
 /// [`months`] reads them. No two spans share a key.
 fn ranges(from: NaiveDate, to: NaiveDate, coarse: bool) -> Vec<Span> {
     if from > to {
