@@ -51,8 +51,8 @@ pub fn request_id(request: &actix_web::dev::ServiceRequest) -> String {
 
 /// The request span of every request: like tracing-actix-web's default, but its target is the
 /// path alone, never the query string, where a client could have put a national id or a
-/// token. Its route is recorded at the end, from the route taken (as [`crate::api::metrics::
-/// record`] reads it), not matched against every route before routing.
+/// token. Its route is recorded at the end, from the route taken (as
+/// [`crate::api::metrics::record`] reads it), not matched against every route before routing.
 pub struct RequestSpan;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpan {
