@@ -609,12 +609,9 @@ fn run(cli: Cli) -> Result<(), String> {
                     }
                     println!(
                         "checked {} dossiers and {} buckets: {} buckets differ, {} tallies stale",
-                        checked.dossiers,
-                        checked.buckets,
-                        checked.mismatches.len(),
-                        checked.stale_tallies
+                        checked.dossiers, checked.buckets, checked.differing, checked.stale_tallies
                     );
-                    if checked.mismatches.is_empty() && checked.stale_tallies == 0 {
+                    if checked.differing == 0 && checked.stale_tallies == 0 {
                         Ok(())
                     } else {
                         Err("the aggregates differ from the raw dossiers: run `motcua reports rebuild`".into())

@@ -406,7 +406,7 @@ fn prepare(
         .collect();
     let mut buckets = Buckets::new();
     for (_, t) in &tallies {
-        reports::accumulate(&mut buckets, t);
+        reports::accumulate(&mut buckets, t, |_| true);
     }
     let mut batch = Batch {
         dossiers: Vec::with_capacity(generated.len()),

@@ -544,43 +544,158 @@ pub fn merge(conn: &mut DbConn) -> QueryResult<usize> {
     }
 }
 
-/// Every dossier's tally and the buckets they add up to, recomputed from the raw rows in
-/// batches of `batch` dossiers.
-fn recompute(
-    conn: &mut DbConn,
-    tz: Tz,
-    batch: i64,
-    mut each: impl FnMut(&mut DbConn, Vec<(Id, Tally)>) -> QueryResult<()>,
-) -> QueryResult<(u64, Buckets)> {
-    let mut buckets = Buckets::new();
-    let mut after: Option<Id> = None;
-    let mut count = 0u64;
-    loop {
-        let mut query = dossiers::table
-            .select(Dossier::as_select())
-            .order(dossiers::id.asc())
-            .limit(batch)
-            .into_boxed();
-        if let Some(last) = after {
-            query = query.filter(dossiers::id.gt(last));
+/// Units whose buckets [`recompute`] holds in memory at once: some 9,000 buckets a unit at 10
+/// million dossiers over 3,000 units, so a step holds about 300,000. (Recomputing every bucket
+/// at once held 26 million, and ran out of memory at 19.7 GB.)
+const UNITS_PER_STEP: usize = 32;
+
+/// Dossiers read and tallied at once.
+const DOSSIERS_PER_BATCH: usize = 500;
+
+/// Whose buckets a step of [`recompute`] covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitRange {
+    /// The units with ids from `low` (inclusive; `None`: from the first id after the nil one)
+    /// to `high` (exclusive; `None`: to the end). The steps' ranges cover every id but the nil
+    /// one, so that a stored bucket of no unit falls in one of them too.
+    Ids { low: Option<Id>, high: Option<Id> },
+    /// Each procedure's buckets over all units ([`tally::ALL_UNITS`], the nil id).
+    AllUnits,
+}
+
+/// The rows of `$table` (`report_buckets` or `report_deltas`, as `$row`s) of a [`UnitRange`]'s
+/// units; for [`UnitRange::AllUnits`], the buckets' rows of the nil unit and every delta (the
+/// deltas roll up into them).
+macro_rules! rows_of_range {
+    ($conn:expr, $table:ident, $row:ty, $range:expr, $deltas:expr) => {{
+        let mut query = $table::table.select(<$row>::as_select()).into_boxed();
+        match $range {
+            UnitRange::Ids { low, high } => {
+                query = query.filter($table::unit_id.gt(tally::ALL_UNITS));
+                if let Some(low) = low {
+                    query = query.filter($table::unit_id.ge(low));
+                }
+                if let Some(high) = high {
+                    query = query.filter($table::unit_id.lt(high));
+                }
+            }
+            UnitRange::AllUnits if !$deltas => {
+                query = query.filter($table::unit_id.eq(tally::ALL_UNITS));
+            }
+            UnitRange::AllUnits => {}
         }
-        let page: Vec<Dossier> = query.load(conn)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.id);
-        count += page.len() as u64;
-        let tallies: Vec<(Id, Tally)> = records(conn, &page)?
-            .iter()
-            .zip(&page)
-            .map(|(record, d)| (d.id, Tally::of(record, tz)))
-            .collect();
-        for (_, t) in &tallies {
-            accumulate(&mut buckets, t);
+        query.load::<$row>($conn)
+    }};
+}
+
+impl UnitRange {
+    fn holds(&self, unit: Id) -> bool {
+        match *self {
+            UnitRange::Ids { low, high } => {
+                unit != tally::ALL_UNITS
+                    && low.is_none_or(|low| unit >= low)
+                    && high.is_none_or(|high| unit < high)
+            }
+            UnitRange::AllUnits => unit == tally::ALL_UNITS,
         }
-        each(conn, tallies)?;
     }
-    roll_up(&mut buckets);
-    buckets.retain(|_, m| !m.is_zero());
-    Ok((count, buckets))
+
+    /// The range's buckets as stored, with the deltas not merged yet added in (for the buckets
+    /// over all units, every delta rolled up as [`merge`] rolls it).
+    fn stored(self, conn: &mut DbConn) -> QueryResult<Buckets> {
+        let buckets = rows_of_range!(conn, report_buckets, BucketRow, self, false)?;
+        let deltas = rows_of_range!(conn, report_deltas, DeltaRow, self, true)?;
+        let mut stored: Buckets = buckets
+            .into_iter()
+            .map(|row| ((row.unit_id, row.period, row.procedure_id), row.metrics()))
+            .collect();
+        let mut pending = Buckets::new();
+        for row in deltas {
+            pending
+                .entry((row.unit_id, row.period, row.procedure_id))
+                .or_default()
+                .add_scaled(&row.metrics(), 1);
+        }
+        if self == UnitRange::AllUnits {
+            let mut rolled = Buckets::new();
+            roll_up_into(&mut rolled, &pending);
+            pending = rolled;
+        }
+        for (key, m) in pending {
+            stored.entry(key).or_default().add_scaled(&m, 1);
+        }
+        stored.retain(|_, m| !m.is_zero());
+        Ok(stored)
+    }
+}
+
+/// What [`recompute`] hands over as it goes.
+trait Recomputed {
+    /// The tallies of a batch of dossiers; each dossier comes once.
+    fn tallies(&mut self, conn: &mut DbConn, tallies: Vec<(Id, Tally)>) -> QueryResult<()>;
+    /// The non-zero buckets of a range of units; the ranges come once each and cover every id.
+    fn buckets(&mut self, conn: &mut DbConn, units: UnitRange, buckets: Buckets)
+        -> QueryResult<()>;
+}
+
+/// Recomputes every dossier's tally and every bucket from the raw rows, [`UNITS_PER_STEP`]
+/// units at a time (the units in the order of their ids): a step reads the dossiers received or
+/// processed at its units, in batches, and keeps the buckets of its units only; a dossier of
+/// two steps' units is read in both, and its tally handed over in the step of its receiving
+/// unit. The buckets over all units are summed from the steps' and come last. Returns the
+/// number of dossiers.
+fn recompute(conn: &mut DbConn, tz: Tz, to: &mut impl Recomputed) -> QueryResult<u64> {
+    use crate::db::schema::units;
+    let unit_ids: Vec<Id> = units::table
+        .select(units::id)
+        .order(units::id.asc())
+        .load(conn)?;
+    let steps: Vec<&[Id]> = unit_ids.chunks(UNITS_PER_STEP).collect();
+    let mut all_units = Buckets::new();
+    let mut count = 0u64;
+    for i in 0..steps.len().max(1) {
+        let step = steps.get(i).copied().unwrap_or_default();
+        let range = UnitRange::Ids {
+            low: step.first().copied().filter(|_| i > 0),
+            high: steps.get(i + 1).map(|next| next[0]),
+        };
+        // Each index (unit, id) read alone, without the table.
+        let mut ids: Vec<Id> = dossiers::table
+            .filter(dossiers::receiving_unit_id.eq_any(step.to_vec()))
+            .select(dossiers::id)
+            .load(conn)?;
+        ids.extend(
+            dossiers::table
+                .filter(dossiers::processing_unit_id.eq_any(step.to_vec()))
+                .select(dossiers::id)
+                .load::<Id>(conn)?,
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        let mut buckets = Buckets::new();
+        for batch in ids.chunks(DOSSIERS_PER_BATCH) {
+            let page: Vec<Dossier> = dossiers::table
+                .filter(dossiers::id.eq_any(batch.to_vec()))
+                .select(Dossier::as_select())
+                .load(conn)?;
+            let mut tallies = Vec::new();
+            for (record, d) in records(conn, &page)?.iter().zip(&page) {
+                let t = Tally::of(record, tz);
+                accumulate(&mut buckets, &t, |unit| range.holds(unit));
+                if range.holds(d.receiving_unit_id) {
+                    tallies.push((d.id, t));
+                }
+            }
+            count += tallies.len() as u64;
+            to.tallies(conn, tallies)?;
+        }
+        buckets.retain(|_, m| !m.is_zero());
+        roll_up_into(&mut all_units, &buckets);
+        to.buckets(conn, range, buckets)?;
+    }
+    all_units.retain(|_, m| !m.is_zero());
+    to.buckets(conn, UnitRange::AllUnits, all_units)?;
+    Ok(count)
 }
 
 /// What a rebuild did.
@@ -592,18 +707,32 @@ pub struct Rebuilt {
 
 /// Throws the aggregates away and recomputes them from the raw dossiers, in one transaction.
 pub fn rebuild(conn: &mut DbConn, tz: Tz) -> QueryResult<Rebuilt> {
+    struct Rebuild {
+        buckets: u64,
+    }
+    impl Recomputed for Rebuild {
+        fn tallies(&mut self, conn: &mut DbConn, tallies: Vec<(Id, Tally)>) -> QueryResult<()> {
+            insert_tallies(conn, &tallies)
+        }
+        fn buckets(
+            &mut self,
+            conn: &mut DbConn,
+            _: UnitRange,
+            buckets: Buckets,
+        ) -> QueryResult<()> {
+            self.buckets += buckets.len() as u64;
+            insert_buckets(conn, &buckets)
+        }
+    }
     db::write(conn, |conn| {
         diesel::delete(report_buckets::table).execute(conn)?;
         diesel::delete(report_deltas::table).execute(conn)?;
         diesel::delete(dossier_tallies::table).execute(conn)?;
-        let (dossiers, buckets) = recompute(conn, tz, 500, |conn, tallies| {
-            insert_tallies(conn, &tallies)
-        })?;
-        let count = buckets.len() as u64;
-        insert_buckets(conn, &buckets)?;
+        let mut rebuild = Rebuild { buckets: 0 };
+        let dossiers = recompute(conn, tz, &mut rebuild)?;
         Ok(Rebuilt {
             dossiers,
-            buckets: count,
+            buckets: rebuild.buckets,
         })
     })
 }
@@ -611,23 +740,17 @@ pub fn rebuild(conn: &mut DbConn, tz: Tz) -> QueryResult<Rebuilt> {
 /// Bucket counts by (unit, period, procedure), as [`recompute`] and a bulk load build them.
 pub type Buckets = BTreeMap<(Id, i32, Id), Metrics>;
 
-/// Adds the deltas of a new tally to `buckets` (for loads that compute tallies themselves).
-pub fn accumulate(buckets: &mut Buckets, t: &Tally) {
-    for delta in tally::deltas(None, Some(t)) {
+/// Adds the deltas of a new tally to `buckets`, those of the units that `keep` holds (for loads
+/// that compute tallies themselves).
+pub fn accumulate(buckets: &mut Buckets, t: &Tally, keep: impl Fn(Id) -> bool) {
+    for delta in tally::deltas(None, Some(t))
+        .into_iter()
+        .filter(|d| keep(d.unit))
+    {
         buckets
             .entry((delta.unit, delta.period, delta.procedure))
             .or_default()
             .add_scaled(&delta.metrics, 1);
-    }
-}
-
-/// Adds to `buckets` each procedure's buckets over all units ([`tally::ALL_UNITS`]), the sums of
-/// its buckets in `buckets`, as [`merge`] writes them.
-fn roll_up(buckets: &mut Buckets) {
-    let mut all_units = Buckets::new();
-    roll_up_into(&mut all_units, buckets);
-    for (key, m) in all_units {
-        buckets.entry(key).or_default().add_scaled(&m, 1);
     }
 }
 
@@ -683,13 +806,34 @@ pub struct Checked {
     pub buckets: u64,
     /// Dossiers whose kept tally differs from their recomputed one.
     pub stale_tallies: u64,
+    /// Buckets whose stored counts differ from the recomputation.
+    pub differing: u64,
+    /// The first [`MISMATCHES_KEPT`] of them.
     pub mismatches: Vec<Mismatch>,
 }
 
-/// Compares the stored aggregates with a recomputation from the raw dossiers, writing nothing.
+/// How many differing buckets a check describes (it counts them all).
+pub const MISMATCHES_KEPT: usize = 100;
+
+/// Compares the stored aggregates with a recomputation from the raw dossiers, writing nothing,
+/// in one snapshot of the database (so that writes going on meanwhile do not show as
+/// differences; on PostgreSQL the snapshot holds back vacuum while it lasts).
 pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
-    let mut stale = 0u64;
-    let (dossiers, expected) = recompute(conn, tz, 500, |conn, tallies| {
+    db::snapshot(conn, |conn| {
+        let mut checked = Checked {
+            dossiers: 0,
+            buckets: 0,
+            stale_tallies: 0,
+            differing: 0,
+            mismatches: Vec::new(),
+        };
+        checked.dossiers = recompute(conn, tz, &mut checked)?;
+        Ok(checked)
+    })
+}
+
+impl Recomputed for Checked {
+    fn tallies(&mut self, conn: &mut DbConn, tallies: Vec<(Id, Tally)>) -> QueryResult<()> {
         let ids: Vec<Id> = tallies.iter().map(|(id, _)| *id).collect();
         let kept: HashMap<Id, Tally> = dossier_tallies::table
             .filter(dossier_tallies::dossier_id.eq_any(ids))
@@ -699,7 +843,7 @@ pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
             .map(|row| (row.dossier_id, row.tally()))
             .collect();
         // A dossier not received may have no kept tally: it follows from its row.
-        stale += tallies
+        self.stale_tallies += tallies
             .iter()
             .filter(|(id, t)| match kept.get(id) {
                 Some(k) => k != t,
@@ -707,58 +851,38 @@ pub fn check(conn: &mut DbConn, tz: Tz) -> QueryResult<Checked> {
             })
             .count() as u64;
         Ok(())
-    })?;
-    // What is stored: the buckets and the deltas not merged yet, as of one moment.
-    let (buckets, deltas) = db::snapshot(conn, |conn| {
-        let buckets = report_buckets::table
-            .select(BucketRow::as_select())
-            .load(conn)?;
-        let deltas = report_deltas::table
-            .select(DeltaRow::as_select())
-            .load(conn)?;
-        Ok((buckets, deltas))
-    })?;
-    let mut stored: Buckets = buckets
-        .into_iter()
-        .map(|row| ((row.unit_id, row.period, row.procedure_id), row.metrics()))
-        .collect();
-    // The deltas count in their buckets and, once merged, in their procedures' over all units.
-    let mut pending = Buckets::new();
-    for row in deltas {
-        pending
-            .entry((row.unit_id, row.period, row.procedure_id))
-            .or_default()
-            .add_scaled(&row.metrics(), 1);
     }
-    roll_up(&mut pending);
-    for (key, m) in pending {
-        stored.entry(key).or_default().add_scaled(&m, 1);
-    }
-    stored.retain(|_, m| !m.is_zero());
-    let mut mismatches = Vec::new();
-    let keys: std::collections::BTreeSet<&(Id, i32, Id)> =
-        stored.keys().chain(expected.keys()).collect();
-    for k in keys {
-        let (s, e) = (
-            stored.get(k).copied().unwrap_or_default(),
-            expected.get(k).copied().unwrap_or_default(),
-        );
-        if s != e {
-            mismatches.push(Mismatch {
-                unit: k.0,
-                procedure: k.2,
-                period: k.1,
-                stored: s,
-                expected: e,
-            });
+
+    fn buckets(
+        &mut self,
+        conn: &mut DbConn,
+        units: UnitRange,
+        expected: Buckets,
+    ) -> QueryResult<()> {
+        let stored = units.stored(conn)?;
+        self.buckets += expected.len() as u64;
+        let keys: std::collections::BTreeSet<&(Id, i32, Id)> =
+            stored.keys().chain(expected.keys()).collect();
+        for k in keys {
+            let (s, e) = (
+                stored.get(k).copied().unwrap_or_default(),
+                expected.get(k).copied().unwrap_or_default(),
+            );
+            if s != e {
+                self.differing += 1;
+                if self.mismatches.len() < MISMATCHES_KEPT {
+                    self.mismatches.push(Mismatch {
+                        unit: k.0,
+                        procedure: k.2,
+                        period: k.1,
+                        stored: s,
+                        expected: e,
+                    });
+                }
+            }
         }
+        Ok(())
     }
-    Ok(Checked {
-        dossiers,
-        buckets: expected.len() as u64,
-        stale_tallies: stale,
-        mismatches,
-    })
 }
 
 /// How report rows are grouped.

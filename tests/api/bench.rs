@@ -64,6 +64,51 @@ fn a_seeded_database_is_whole_and_reported_on() {
     }
     let out = run(&["reports", "check"]);
     assert!(out.contains(" 0 buckets differ"), "{out}");
+    let buckets = app.count("report_buckets");
+    assert!(
+        out.contains(&format!("3000 dossiers and {buckets} buckets")),
+        "{buckets}: {out}"
+    );
+
+    // The check goes 32 units at a time (150 units: 5 steps), and still sees every bucket: one
+    // moved from a unit of the third step to an id that is no unit's (past the last step's)
+    // makes two buckets differ, and a rebuild, step by step too, puts it back.
+    {
+        use diesel::connection::SimpleConnection;
+        let mut conn = app.pool.get().unwrap();
+        let conn: &mut DbConn = &mut conn;
+        let (nil, nobody) = match conn {
+            DbConn::Pg(_) => ("'\\x{}'::bytea", "'\\x{}'::bytea"),
+            DbConn::Sqlite(_) => ("X'{}'", "X'{}'"),
+        };
+        let (nil, nobody) = (
+            nil.replace("{}", &"0".repeat(32)),
+            nobody.replace("{}", &"f".repeat(32)),
+        );
+        let unit = "(SELECT unit_id FROM report_buckets \
+             WHERE unit_id > (SELECT id FROM units ORDER BY id LIMIT 1 OFFSET 75) \
+             ORDER BY unit_id LIMIT 1)";
+        conn.batch_execute(&format!(
+            "UPDATE report_buckets SET unit_id = {nobody} WHERE unit_id = {unit} \
+             AND procedure_id = {nil} AND period = (SELECT MIN(period) FROM report_buckets \
+             WHERE unit_id = {unit} AND procedure_id = {nil})"
+        ))
+        .unwrap();
+    }
+    let (ok, out) = app.command(&["reports", "check"]);
+    assert!(
+        !ok && out.contains(" 2 buckets differ")
+            && out.contains("unit ffffffff-ffff-ffff-ffff-ffffffffffff"),
+        "{out}"
+    );
+    let out = run(&["reports", "rebuild"]);
+    assert!(
+        out.contains(&format!("3000 dossiers: {buckets} buckets")),
+        "{out}"
+    );
+    assert_eq!(app.count("report_buckets"), buckets);
+    let out = run(&["reports", "check"]);
+    assert!(out.contains(" 0 buckets differ"), "{out}");
 
     // A second seed is refused: the database is not empty.
     let (ok, out) = app.command(&["bench", "seed", "--dossiers", "10"]);
