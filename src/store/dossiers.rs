@@ -356,22 +356,25 @@ pub fn lock(conn: &mut DbConn, id: Id) -> QueryResult<()> {
 
 /// An account and, in the same statement, the dossier `id` whoever may see it (the caller
 /// checks with [`Scope::admits`]) with its [`Details`]: the hottest read,
-/// `GET /dossiers/{id}`, is one statement. `None` when there is no such account.
+/// `GET /dossiers/{id}`, is one statement, run on the database's own connection
+/// (`db::on_backend!`). `None` when there is no such account.
 pub fn with_account(
     conn: &mut DbConn,
     account: Id,
     id: Id,
 ) -> QueryResult<Option<(Account, Option<DossierRead>)>> {
-    let row: Option<(Account, Option<Dossier>, DetailLists)> = accounts::table
-        .left_join(dossiers::table.on(dossiers::id.eq(id)))
-        .filter(accounts::id.eq(account))
-        .select((
-            Account::as_select(),
-            Option::<Dossier>::as_select(),
-            Literal::<DetailColumns>::new(),
-        ))
-        .first(conn)
-        .optional()?;
+    let row: Option<(Account, Option<Dossier>, DetailLists)> = db::on_backend!(conn, c => {
+        accounts::table
+            .left_join(dossiers::table.on(dossiers::id.eq(id)))
+            .filter(accounts::id.eq(account))
+            .select((
+                Account::as_select(),
+                Option::<Dossier>::as_select(),
+                Literal::<DetailColumns>::new(),
+            ))
+            .first(c)
+            .optional()?
+    });
     row.map(|(account, dossier, lists)| {
         let dossier = match dossier {
             Some(d) => Some((d, Details::decode(lists)?)),
