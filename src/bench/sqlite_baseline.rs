@@ -16,7 +16,7 @@
 //! The replay is the captured request statement for statement (the token's account look-up
 //! included), each a prepared statement with the captured values bound, on connections set up
 //! as the pool sets its own (`db::pool::SQLITE_SETUP`: foreign keys, busy timeout, WAL,
-//! `synchronous = FULL`), writers queued on a mutex in the process from `BEGIN IMMEDIATE` to
+//! `synchronous = FULL`; plans that do not depend on bound values), writers queued on a mutex in the process from `BEGIN IMMEDIATE` to
 //! `COMMIT` as the service queues them (`db::write`), except that:
 //! - ids created by the request (UUIDv7 ids stamped at or after the request was sent) become
 //!   fresh UUIDv7 ids, and the dossier's new code a fresh string, so that each transaction
@@ -573,9 +573,11 @@ struct Replayed {
     consumed: usize,
 }
 
-/// Opens a connection as the pool does (the same flags as diesel, the same PRAGMAs).
+/// Opens a connection as the pool does (the same flags as diesel, the same PRAGMAs, plans that
+/// do not depend on bound values).
 fn open(path: &str) -> Result<rusqlite::Connection, String> {
     use rusqlite::OpenFlags;
+    crate::db::pool::plan_sqlite_statements_once();
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_URI;
