@@ -151,3 +151,36 @@ pub fn build(url: &str, size: u32, wait: Duration) -> Result<Pool, String> {
         .build(manager)
         .map_err(|e| format!("cannot connect to the database: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    /// A statement with a bound `LIMIT` (as diesel's `first` binds it) is prepared once, however
+    /// often it runs with new values: without stable plans SQLite prepared it again each time.
+    #[test]
+    fn sqlite_prepares_a_statement_once_whatever_is_bound() {
+        super::plan_sqlite_statements_once();
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); \
+             INSERT INTO t (v) VALUES ('a'), ('b'), ('c');",
+        )
+        .unwrap();
+        let mut statement = conn
+            .prepare("SELECT v FROM t WHERE id > ?1 ORDER BY id LIMIT ?2")
+            .unwrap();
+        let mut read = |after: i64, limit: i64| -> Vec<String> {
+            statement
+                .query_map((after, limit), |row| row.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        assert_eq!(read(0, 1), ["a"]);
+        assert_eq!(read(1, 2), ["b", "c"]);
+        assert_eq!(read(0, 3), ["a", "b", "c"]);
+        assert_eq!(
+            statement.get_status(rusqlite::StatementStatus::RePrepare),
+            0
+        );
+    }
+}
