@@ -16,8 +16,9 @@
 //! The replay is the captured request statement for statement (the token's account look-up
 //! included), each a prepared statement with the captured values bound, on connections set up
 //! as the pool sets its own (`db::pool::SQLITE_SETUP`: foreign keys, busy timeout, WAL,
-//! `synchronous = FULL`; plans that do not depend on bound values), writers queued on a mutex in the process from `BEGIN IMMEDIATE` to
-//! `COMMIT` as the service queues them (`db::write`), except that:
+//! `synchronous = FULL`; plans that do not depend on bound values), writers queued on a mutex
+//! in the process from `BEGIN IMMEDIATE` to `COMMIT` as the service queues them (`db::write`),
+//! except that:
 //! - ids created by the request (UUIDv7 ids stamped at or after the request was sent) become
 //!   fresh UUIDv7 ids, and the dossier's new code a fresh string, so that each transaction
 //!   inserts new rows where the service would;

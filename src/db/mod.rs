@@ -144,8 +144,8 @@ pub(crate) use insert_all;
 /// statement's whole SQL text twice on every execution (to ask whether it may be cached, and
 /// around collecting its binds), even when its prepared statement is cached by the query's
 /// type; on the database's own connection a cached statement is found by its type, and only
-/// its binds are collected. For the `GET /dossiers/{id}` statement, 100 columns, that was a
-/// fifth of the server's instructions per request.
+/// its binds are collected. For the `GET /dossiers/{id}` statement, 100 columns, that was
+/// 105,000 of the server's 368,000 instructions per request.
 macro_rules! on_backend {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {

@@ -77,14 +77,11 @@ fn a_seeded_database_is_whole_and_reported_on() {
         use diesel::connection::SimpleConnection;
         let mut conn = app.pool.get().unwrap();
         let conn: &mut DbConn = &mut conn;
-        let (nil, nobody) = match conn {
-            DbConn::Pg(_) => ("'\\x{}'::bytea", "'\\x{}'::bytea"),
-            DbConn::Sqlite(_) => ("X'{}'", "X'{}'"),
+        let id = |digit: &str| match conn {
+            DbConn::Pg(_) => format!("'\\x{}'::bytea", digit.repeat(32)),
+            DbConn::Sqlite(_) => format!("X'{}'", digit.repeat(32)),
         };
-        let (nil, nobody) = (
-            nil.replace("{}", &"0".repeat(32)),
-            nobody.replace("{}", &"f".repeat(32)),
-        );
+        let (nil, nobody) = (id("0"), id("f"));
         let unit = "(SELECT unit_id FROM report_buckets \
              WHERE unit_id > (SELECT id FROM units ORDER BY id LIMIT 1 OFFSET 75) \
              ORDER BY unit_id LIMIT 1)";
