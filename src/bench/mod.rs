@@ -3,6 +3,7 @@
 //! Nothing here runs in the service; BENCHMARKS.md gives the commands and the figures.
 
 pub mod baseline;
+pub mod bulk;
 pub mod catalogue;
 pub mod crash;
 pub mod demo;

@@ -19,6 +19,7 @@ use diesel::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use super::bulk;
 use super::catalogue::{Applied, Entry, BENCH_PROCEDURES, CATALOGUE};
 use crate::config::Config;
 use crate::db::schema::{
@@ -108,6 +109,8 @@ pub struct Seeded {
     pub events: u64,
     pub buckets: u64,
     pub seconds: f64,
+    /// Of which making the indexes and foreign keys deferred during the load ([`bulk`]).
+    pub restore_seconds: f64,
 }
 
 fn hours(h: f64) -> TimeDelta {
@@ -277,109 +280,129 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
             online: e.online != "none",
         })
         .collect();
-    // Dossiers, unit by unit (each receives and processes its own), stored in batches.
-    let window = TimeDelta::days(365 * i64::from(opts.years.max(1)));
-    let weights: Vec<u64> = tree
-        .iter()
-        .zip(&offered)
-        .map(|(u, list)| match (opts.province, list.is_empty()) {
-            (_, true) => 0,
-            (None, false) => 1,
-            (Some(_), false) => match u.level.as_str() {
-                "district" => 6,
-                "commune" => 4,
-                _ => 3,
-            },
-        })
-        .collect();
-    let counts = shares(opts.dossiers, &weights);
-    let profiles: Vec<Profile> = match opts.province {
-        None => vec![Profile::EVEN; tree.len()],
-        Some(_) => {
-            let mut draw = StdRng::seed_from_u64(opts.seed ^ 0x766);
-            tree.iter()
-                .map(|_| Profile {
-                    online: draw.random_range(0.35..0.8),
-                    growth: 0.3,
-                    late: draw.random_range(0.02..0.2),
-                })
-                .collect()
-        }
-    };
-    let mut batch: Vec<Generated> = Vec::new();
-    let mut counters: Vec<(Id, String, i32)> = Vec::new();
-    // Batches go to writers on connections of their own (two on PostgreSQL, so that the
-    // server uses both cores; SQLite has one writer anyway) while the next is generated.
-    let writers = if matches!(conn, DbConn::Pg(_)) { 2 } else { 1 };
-    let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(writers);
-    let receiver = std::sync::Mutex::new(receiver);
-    let written: Result<Buckets, String> = std::thread::scope(|scope| {
-        let mut all_units = Buckets::new();
-        let handles: Vec<_> = (0..writers)
-            .map(|_| {
-                scope.spawn(|| -> Result<(), String> {
-                    let mut conn = pool.get().map_err(|e| e.to_string())?;
-                    loop {
-                        let next = receiver.lock().map_err(|e| e.to_string())?.recv();
-                        let Ok(batch) = next else { return Ok(()) };
-                        write(&mut conn, batch).map_err(|e| e.to_string())?;
-                    }
-                })
+    let deferred = bulk::defer(conn, LOADED).map_err(|e| e.to_string())?;
+    let mut load = || -> Result<(), String> {
+        // Dossiers, unit by unit (each receives and processes its own), stored in batches.
+        let window = TimeDelta::days(365 * i64::from(opts.years.max(1)));
+        let weights: Vec<u64> = tree
+            .iter()
+            .zip(&offered)
+            .map(|(u, list)| match (opts.province, list.is_empty()) {
+                (_, true) => 0,
+                (None, false) => 1,
+                (Some(_), false) => match u.level.as_str() {
+                    "district" => 6,
+                    "commune" => 4,
+                    _ => 3,
+                },
             })
             .collect();
-        for (index, unit) in tree.iter().enumerate() {
-            let list = &offered[index];
-            let mut sequences: HashMap<String, i32> = HashMap::new();
-            for _ in 0..counts[index] {
-                let ago = rng.random_range(3600..window.num_seconds());
-                let received = now - TimeDelta::seconds(ago);
-                let p = &seeds[list[rng.random_range(0..list.len())]];
-                let citizen = &citizens[rng.random_range(0..citizens.len())];
-                let elapsed = 1.0 - ago as f64 / window.num_seconds() as f64;
-                batch.push(dossier(
-                    &mut rng,
-                    &calendar,
-                    unit,
-                    p,
-                    profiles[index],
-                    elapsed,
-                    citizen,
-                    received,
-                    now,
-                    creator,
-                    &mut sequences,
-                    &sample,
-                ));
+        let counts = shares(opts.dossiers, &weights);
+        let profiles: Vec<Profile> = match opts.province {
+            None => vec![Profile::EVEN; tree.len()],
+            Some(_) => {
+                let mut draw = StdRng::seed_from_u64(opts.seed ^ 0x766);
+                tree.iter()
+                    .map(|_| Profile {
+                        online: draw.random_range(0.35..0.8),
+                        growth: 0.3,
+                        late: draw.random_range(0.02..0.2),
+                    })
+                    .collect()
             }
-            counters.extend(sequences.into_iter().map(|(day, n)| (unit.id, day, n)));
-            if batch.len() >= 20_000 || index + 1 == tree.len() {
-                let prepared = prepare(
-                    std::mem::take(&mut batch),
-                    std::mem::take(&mut counters),
-                    tz,
-                );
-                seeded.dossiers += prepared.dossiers.len() as u64;
-                seeded.events += prepared.events.len() as u64;
-                seeded.buckets += prepared.buckets.len() as u64;
-                reports::roll_up_into(&mut all_units, &prepared.buckets);
-                if sender.send(prepared).is_err() {
-                    break;
+        };
+        let mut batch: Vec<Generated> = Vec::new();
+        let mut counters: Vec<(Id, String, i32)> = Vec::new();
+        // Batches go to writers on connections of their own (two on PostgreSQL, so that the
+        // server uses both cores; SQLite has one writer anyway) while the next is generated.
+        let writers = if matches!(conn, DbConn::Pg(_)) { 2 } else { 1 };
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(writers);
+        let receiver = std::sync::Mutex::new(receiver);
+        let written: Result<Buckets, String> = std::thread::scope(|scope| {
+            let mut all_units = Buckets::new();
+            let handles: Vec<_> = (0..writers)
+                .map(|_| {
+                    scope.spawn(|| -> Result<(), String> {
+                        let mut conn = pool.get().map_err(|e| e.to_string())?;
+                        loop {
+                            let next = receiver.lock().map_err(|e| e.to_string())?.recv();
+                            let Ok(batch) = next else { return Ok(()) };
+                            write(&mut conn, batch).map_err(|e| e.to_string())?;
+                        }
+                    })
+                })
+                .collect();
+            for (index, unit) in tree.iter().enumerate() {
+                let list = &offered[index];
+                let mut sequences: HashMap<String, i32> = HashMap::new();
+                for _ in 0..counts[index] {
+                    let ago = rng.random_range(3600..window.num_seconds());
+                    let received = now - TimeDelta::seconds(ago);
+                    let p = &seeds[list[rng.random_range(0..list.len())]];
+                    let citizen = &citizens[rng.random_range(0..citizens.len())];
+                    let elapsed = 1.0 - ago as f64 / window.num_seconds() as f64;
+                    batch.push(dossier(
+                        &mut rng,
+                        &calendar,
+                        unit,
+                        p,
+                        profiles[index],
+                        elapsed,
+                        citizen,
+                        received,
+                        now,
+                        creator,
+                        &mut sequences,
+                        &sample,
+                    ));
+                }
+                counters.extend(sequences.into_iter().map(|(day, n)| (unit.id, day, n)));
+                if batch.len() >= 20_000 || index + 1 == tree.len() {
+                    let prepared = prepare(
+                        std::mem::take(&mut batch),
+                        std::mem::take(&mut counters),
+                        tz,
+                    );
+                    seeded.dossiers += prepared.dossiers.len() as u64;
+                    seeded.events += prepared.events.len() as u64;
+                    seeded.buckets += prepared.buckets.len() as u64;
+                    reports::roll_up_into(&mut all_units, &prepared.buckets);
+                    if sender.send(prepared).is_err() {
+                        break;
+                    }
                 }
             }
-        }
-        drop(sender);
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().unwrap_or_else(|_| Err("a writer panicked".into())))?;
-        Ok(all_units)
-    });
-    // Each procedure's buckets over all units gather many batches' units: stored at the end.
-    let all_units = written?;
-    seeded.buckets += all_units.len() as u64;
-    db::write(conn, |conn| reports::insert_buckets(conn, &all_units)).map_err(|e| e.to_string())?;
+            drop(sender);
+            handles
+                .into_iter()
+                .try_for_each(|h| h.join().unwrap_or_else(|_| Err("a writer panicked".into())))?;
+            Ok(all_units)
+        });
+        // Each procedure's buckets over all units gather many batches' units: stored at the end.
+        let all_units = written?;
+        seeded.buckets += all_units.len() as u64;
+        db::write(conn, |conn| reports::insert_buckets(conn, &all_units)).map_err(|e| e.to_string())
+    };
+    // Whether the load succeeds or not, the deferred upkeep is made again.
+    let loaded = load();
+    seeded.restore_seconds = deferred.restore(pool)?;
+    loaded?;
     seeded.seconds = started.elapsed().as_secs_f64();
     Ok(seeded)
 }
+
+/// The tables that the batches fill ([`write`]): their upkeep is deferred during the load.
+const LOADED: &[&str] = &[
+    "dossiers",
+    "dossier_events",
+    "dossier_fees",
+    "dossier_payments",
+    "dossier_ratings",
+    "documents",
+    "dossier_code_counters",
+    "dossier_tallies",
+    "report_buckets",
+];
 
 /// A batch of generated rows, ready to store.
 struct Batch {

@@ -1,0 +1,98 @@
+//! A bulk load's deferred upkeep on PostgreSQL, as its manual advises for populating a
+//! database: the loaded tables' foreign keys and secondary indexes are dropped before the
+//! `COPY`s and made again afterwards, each in one pass over its table, instead of one
+//! foreign-key check and one insertion into every index per row loaded.
+//!
+//! Kept during the load: primary keys and every unique index, so that a duplicate still fails
+//! the batch that brings it. On SQLite nothing is deferred.
+//!
+//! A load that fails is followed by [`Deferred::restore`] all the same. A process killed during
+//! the load leaves its tables without the deferred indexes and foreign keys: such a database is
+//! half seeded anyway (`bench seed` refuses one that holds dossiers) and is to be dropped.
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Text};
+
+use crate::db::{DbConn, Pool};
+
+/// The statements that make again what [`defer`] dropped, foreign keys last.
+#[derive(Debug, Default)]
+pub struct Deferred {
+    restore: Vec<String>,
+}
+
+#[derive(QueryableByName)]
+struct Upkeep {
+    #[diesel(sql_type = Text)]
+    drop_sql: String,
+    #[diesel(sql_type = Text)]
+    create_sql: String,
+}
+
+/// Foreign keys first (none of them rests on a dropped index), then indexes.
+const DEFINITIONS: &str = "\
+    SELECT 1 AS step, \
+           format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname) AS drop_sql, \
+           format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, \
+                  pg_get_constraintdef(oid)) AS create_sql \
+    FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY($1::text[]::regclass[]) \
+    UNION ALL \
+    SELECT 2, format('DROP INDEX %s', indexrelid::regclass), pg_get_indexdef(indexrelid) \
+    FROM pg_index WHERE indrelid = ANY($1::text[]::regclass[]) AND NOT indisunique \
+    ORDER BY step, drop_sql";
+
+/// Drops the foreign keys and the non-unique indexes of `tables` (in one transaction) and
+/// returns what makes them again.
+pub fn defer(conn: &mut DbConn, tables: &[&str]) -> QueryResult<Deferred> {
+    let DbConn::Pg(pg) = conn else {
+        return Ok(Deferred::default());
+    };
+    pg.transaction(|pg| {
+        let upkeep: Vec<Upkeep> = diesel::sql_query(DEFINITIONS)
+            .bind::<Array<Text>, _>(tables)
+            .load(pg)?;
+        for u in &upkeep {
+            diesel::sql_query(&u.drop_sql).execute(pg)?;
+        }
+        // Made again in the reverse order: indexes, then foreign keys.
+        let restore = upkeep.into_iter().rev().map(|u| u.create_sql).collect();
+        Ok(Deferred { restore })
+    })
+}
+
+impl Deferred {
+    /// Makes the indexes and the foreign keys again, on two connections at a time (an index
+    /// build and a foreign key's check are each one statement on one core); returns the
+    /// seconds it took. A foreign key that the loaded rows break fails here.
+    pub fn restore(self, pool: &Pool) -> Result<f64, String> {
+        let started = Instant::now();
+        if self.restore.is_empty() {
+            return Ok(0.0);
+        }
+        let queue = Mutex::new(self.restore.into_iter());
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..2)
+                .map(|_| {
+                    scope.spawn(|| -> Result<(), String> {
+                        let mut conn = pool.get().map_err(|e| e.to_string())?;
+                        loop {
+                            let next = queue.lock().map_err(|e| e.to_string())?.next();
+                            let Some(sql) = next else { return Ok(()) };
+                            diesel::sql_query(&sql)
+                                .execute(&mut *conn)
+                                .map_err(|e| format!("{sql}: {e}"))?;
+                        }
+                    })
+                })
+                .collect();
+            workers.into_iter().try_for_each(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("a restorer panicked".into()))
+            })
+        })?;
+        Ok(started.elapsed().as_secs_f64())
+    }
+}
