@@ -4,7 +4,8 @@
 //! foreign-key check and one insertion into every index per row loaded.
 //!
 //! Kept during the load: primary keys and every unique index, so that a duplicate still fails
-//! the batch that brings it. On SQLite nothing is deferred.
+//! the batch that brings it. Autovacuum is also off for those tables meanwhile (unless a
+//! table's own settings name it), and on again after. On SQLite nothing is deferred.
 //!
 //! A load that fails is followed by [`Deferred::restore`] all the same. A process killed during
 //! the load leaves its tables without the deferred indexes and foreign keys: such a database is
@@ -18,7 +19,7 @@ use diesel::sql_types::{Array, Text};
 
 use crate::db::{DbConn, Pool};
 
-/// The statements that make again what [`defer`] dropped, foreign keys last.
+/// The statements that make again what [`defer`] dropped, foreign keys after indexes.
 #[derive(Debug, Default)]
 pub struct Deferred {
     restore: Vec<String>,
@@ -32,20 +33,26 @@ struct Upkeep {
     create_sql: String,
 }
 
-/// Foreign keys first (none of them rests on a dropped index), then indexes.
+/// Autovacuum off first (it would vacuum and analyze the tables over and over while they
+/// grow), then foreign keys (none of them rests on a dropped index), then indexes.
 const DEFINITIONS: &str = "\
-    SELECT 1 AS step, \
-           format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname) AS drop_sql, \
+    SELECT 0 AS step, \
+           format('ALTER TABLE %s SET (autovacuum_enabled = off)', oid::regclass) AS drop_sql, \
+           format('ALTER TABLE %s RESET (autovacuum_enabled)', oid::regclass) AS create_sql \
+    FROM pg_class WHERE oid = ANY($1::text[]::regclass[]) \
+    AND NOT coalesce(array_to_string(reloptions, ',') LIKE '%autovacuum_enabled%', false) \
+    UNION ALL \
+    SELECT 1, format('ALTER TABLE %s DROP CONSTRAINT %I', conrelid::regclass, conname), \
            format('ALTER TABLE %s ADD CONSTRAINT %I %s', conrelid::regclass, conname, \
-                  pg_get_constraintdef(oid)) AS create_sql \
+                  pg_get_constraintdef(oid)) \
     FROM pg_constraint WHERE contype = 'f' AND conrelid = ANY($1::text[]::regclass[]) \
     UNION ALL \
     SELECT 2, format('DROP INDEX %s', indexrelid::regclass), pg_get_indexdef(indexrelid) \
     FROM pg_index WHERE indrelid = ANY($1::text[]::regclass[]) AND NOT indisunique \
     ORDER BY step, drop_sql";
 
-/// Drops the foreign keys and the non-unique indexes of `tables` (in one transaction) and
-/// returns what makes them again.
+/// Drops the foreign keys and the non-unique indexes of `tables` and turns their autovacuum
+/// off (in one transaction); returns what undoes it.
 pub fn defer(conn: &mut DbConn, tables: &[&str]) -> QueryResult<Deferred> {
     let DbConn::Pg(pg) = conn else {
         return Ok(Deferred::default());
@@ -57,16 +64,17 @@ pub fn defer(conn: &mut DbConn, tables: &[&str]) -> QueryResult<Deferred> {
         for u in &upkeep {
             diesel::sql_query(&u.drop_sql).execute(pg)?;
         }
-        // Made again in the reverse order: indexes, then foreign keys.
+        // Undone in the reverse order: indexes, foreign keys, autovacuum.
         let restore = upkeep.into_iter().rev().map(|u| u.create_sql).collect();
         Ok(Deferred { restore })
     })
 }
 
 impl Deferred {
-    /// Makes the indexes and the foreign keys again, on two connections at a time (an index
-    /// build and a foreign key's check are each one statement on one core); returns the
-    /// seconds it took. A foreign key that the loaded rows break fails here.
+    /// Makes the indexes and the foreign keys again and turns autovacuum back on, two
+    /// statements at a time on two connections (an index build and a foreign key's check
+    /// each run on one core); returns the seconds it took. A foreign key that the loaded rows
+    /// break fails here.
     pub fn restore(self, pool: &Pool) -> Result<f64, String> {
         let started = Instant::now();
         if self.restore.is_empty() {

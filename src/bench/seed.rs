@@ -433,7 +433,7 @@ fn prepare(
     }
     let mut batch = Batch {
         dossiers: Vec::with_capacity(generated.len()),
-        events: Vec::new(),
+        events: Vec::with_capacity(generated.iter().map(|g| g.events.len()).sum()),
         fees: Vec::new(),
         payments: Vec::new(),
         ratings: Vec::new(),

@@ -7,8 +7,12 @@
 //! Entries recorded before the chain existed have an empty hash; a dossier's leading run of
 //! them is counted as unsealed, not broken.
 
+use std::sync::LazyLock;
+
+use chrono::format::{Item, StrftimeItems};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use serde::{Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::db::schema::dossier_events;
@@ -17,31 +21,47 @@ use crate::id::Id;
 
 use super::dossiers::Event;
 
-fn instant(t: &NaiveDateTime) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string()
+/// An instant as the hashed text writes it: `2026-04-29T08:00:00.123456`.
+struct Instant<'a>(&'a NaiveDateTime);
+
+static INSTANT: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| {
+    StrftimeItems::new("%Y-%m-%dT%H:%M:%S%.6f")
+        .parse_to_owned()
+        .expect("the format is valid")
+});
+
+impl Serialize for Instant<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0.format_with_items(INSTANT.iter()))
+    }
 }
 
-/// The hash of `event` following an entry with hash `previous` (empty for a first entry).
+/// The hash of `event` following an entry with hash `previous` (empty for a first entry): of
+/// the previous hash's length and bytes, then of the entry's fields as a compact JSON array.
+/// Written straight from the fields (a tuple is a JSON array): every dossier's history is
+/// hashed on each write, and all of them by the seed.
 pub fn digest(previous: &[u8], event: &Event) -> Vec<u8> {
-    let fields = serde_json::json!([
-        event.id.to_string(),
-        event.dossier_id.to_string(),
+    let fields = (
+        &event.id,
+        &event.dossier_id,
         event.seq,
-        event.action,
-        event.actor_id.map(|a| a.to_string()),
-        event.from_status,
-        event.to_status,
-        event.note,
-        event.details,
-        event.step_name,
-        event.step_due_at.as_ref().map(instant),
-        event.step_timeliness,
-        instant(&event.at),
-    ]);
+        &event.action,
+        &event.actor_id,
+        &event.from_status,
+        &event.to_status,
+        &event.note,
+        &event.details,
+        &event.step_name,
+        event.step_due_at.as_ref().map(Instant),
+        &event.step_timeliness,
+        Instant(&event.at),
+    );
+    let mut text = Vec::with_capacity(256);
+    serde_json::to_writer(&mut text, &fields).expect("the fields are text, numbers and nulls");
     let mut hasher = Sha256::new();
     hasher.update((previous.len() as u32).to_be_bytes());
     hasher.update(previous);
-    hasher.update(fields.to_string().as_bytes());
+    hasher.update(&text);
     hasher.finalize().to_vec()
 }
 
@@ -188,5 +208,29 @@ mod tests {
         let mut finer = events[2].clone();
         finer.at += chrono::TimeDelta::nanoseconds(400);
         assert_eq!(digest(&events[1].hash, &finer), original);
+    }
+
+    /// The hashes stored in every database so far: the text hashed is the fields as a compact
+    /// JSON array (computed independently, with Python's `json.dumps` and `hashlib`).
+    #[test]
+    fn the_hashed_text_is_the_fields_as_a_json_array() {
+        let first = entry(1, None);
+        let mut second = entry(2, Some("Bổ sung \"giấy\"\n\\ xong"));
+        second.actor_id = Some(Id(uuid::Uuid::from_u128(9)));
+        second.details = r#"{"a":1}"#.into();
+        second.step_name = Some("Thẩm định".into());
+        second.step_due_at = chrono::NaiveDate::from_ymd_opt(2026, 5, 4)
+            .and_then(|d| d.and_hms_micro_opt(10, 30, 0, 1));
+        second.step_timeliness = Some("late".into());
+        let hex = |h: &[u8]| h.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let first_hash = digest(&[], &first);
+        assert_eq!(
+            hex(&first_hash),
+            "3687f50704256dfb93c1fbb50eb9a7cb4b0170009328980c3936bfe0eeadd2ec"
+        );
+        assert_eq!(
+            hex(&digest(&first_hash, &second)),
+            "5406d303a20ea8cc1fc425d1200d5c041bdf6a05660f7610d6ef93908eefbe44"
+        );
     }
 }

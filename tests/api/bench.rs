@@ -1,13 +1,50 @@
 //! The benchmark's data generator: a seeded database holds what it says, its aggregates equal a
 //! recomputation from the raw dossiers, and the service reports on it.
 
+use diesel::prelude::*;
+use diesel::sql_types::Text;
 use motcua::db::DbConn;
 
 use crate::common::TestApp;
 
+/// The definitions of the schema's indexes and constraints, and the tables' own settings.
+fn upkeep(app: &TestApp) -> Vec<String> {
+    #[derive(QueryableByName)]
+    struct Definition {
+        #[diesel(sql_type = Text)]
+        definition: String,
+    }
+    let mut conn = app.pool.get().unwrap();
+    let conn: &mut DbConn = &mut conn;
+    let sql = match conn {
+        DbConn::Pg(_) => {
+            "SELECT indexdef AS definition FROM pg_indexes WHERE schemaname = current_schema() \
+             UNION ALL SELECT conrelid::regclass || ' ' || conname || ' ' || \
+             pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE connamespace = current_schema()::regnamespace \
+             UNION ALL SELECT relname || ' ' || array_to_string(reloptions, ',') FROM pg_class \
+             WHERE relnamespace = current_schema()::regnamespace AND reloptions IS NOT NULL \
+             ORDER BY 1"
+        }
+        DbConn::Sqlite(_) => {
+            "SELECT sql AS definition FROM sqlite_master WHERE sql IS NOT NULL ORDER BY 1"
+        }
+    };
+    let definitions: Vec<Definition> = diesel::sql_query(sql).load(conn).unwrap();
+    definitions.into_iter().map(|d| d.definition).collect()
+}
+
 #[test]
 fn a_seeded_database_is_whole_and_reported_on() {
     let app = TestApp::spawn();
+    let schema = upkeep(&app);
+    for made in [
+        "dossiers_applicant_idx",
+        "report_buckets_units_idx",
+        "REFERENCES dossiers",
+    ] {
+        assert!(schema.iter().any(|d| d.contains(made)), "{made}");
+    }
     let run = |args: &[&str]| {
         let (ok, out) = app.command(args);
         assert!(ok, "{out}");
@@ -28,6 +65,9 @@ fn a_seeded_database_is_whole_and_reported_on() {
     assert_eq!(app.count("dossiers"), 3000);
     assert_eq!(app.count("units"), 150);
     assert!(app.count("dossier_events") > 3 * 3000);
+    // On PostgreSQL the load went without the loaded tables' foreign keys, non-unique indexes
+    // and autovacuum, made again after it: the schema is the migrations' again.
+    assert_eq!(upkeep(&app), schema);
     let out = run(&["audit", "verify"]);
     assert!(
         out.contains("checked 3000 dossiers") && out.contains(": 0 broken"),
