@@ -9,7 +9,8 @@
 //! supplements that move them, processing times) and tallied with the same
 //! [`crate::domain::tally`] as live writes, so that `motcua reports check` finds the aggregates
 //! equal to a recomputation. Rows go in with `COPY` on PostgreSQL and multi-row inserts on
-//! SQLite, in one transaction per batch of units.
+//! SQLite, in one transaction per batch of units; on PostgreSQL the loaded tables' foreign
+//! keys and non-unique indexes are made after the load ([`super::bulk`]).
 
 use std::collections::HashMap;
 use std::time::Instant;
