@@ -347,8 +347,17 @@ fn run(cli: Cli) -> Result<(), String> {
                 holidays: Vec::new(),
             };
             let s = motcua::bench::seed::seed(&pool, &config, &options)?;
+            // On PostgreSQL only (bench::bulk).
+            let deferred = if s.restore_seconds > 0.0 {
+                format!(
+                    "; of which {:.1} s making indexes and foreign keys after the load",
+                    s.restore_seconds
+                )
+            } else {
+                String::new()
+            };
             println!(
-                "seeded {} units, {} procedures, {} accounts, {} dossiers, {} events, {} buckets in {:.1} s ({:.0} dossiers/s; indexes and foreign keys made after the load: {:.1} s)",
+                "seeded {} units, {} procedures, {} accounts, {} dossiers, {} events, {} buckets in {:.1} s ({:.0} dossiers/s{deferred})",
                 s.units,
                 s.procedures,
                 s.accounts,
@@ -357,7 +366,6 @@ fn run(cli: Cli) -> Result<(), String> {
                 s.buckets,
                 s.seconds,
                 s.dossiers as f64 / s.seconds.max(0.001),
-                s.restore_seconds
             );
             Ok(())
         }
