@@ -12,6 +12,7 @@
 //! half seeded anyway (`bench seed` refuses one that holds dossiers) and is to be dropped.
 
 use std::sync::Mutex;
+use std::thread::{Scope, ScopedJoinHandle};
 use std::time::Instant;
 
 use diesel::prelude::*;
@@ -81,26 +82,47 @@ impl Deferred {
             return Ok(0.0);
         }
         let queue = Mutex::new(self.restore.into_iter());
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..2)
-                .map(|_| {
-                    scope.spawn(|| -> Result<(), String> {
-                        let mut conn = pool.get().map_err(|e| e.to_string())?;
-                        loop {
-                            let next = queue.lock().map_err(|e| e.to_string())?.next();
-                            let Some(sql) = next else { return Ok(()) };
-                            diesel::sql_query(&sql)
-                                .execute(&mut *conn)
-                                .map_err(|e| format!("{sql}: {e}"))?;
-                        }
-                    })
-                })
-                .collect();
-            workers.into_iter().try_for_each(|w| {
-                w.join()
-                    .unwrap_or_else(|_| Err("a restorer panicked".into()))
-            })
-        })?;
+        let next = || Ok(queue.lock().map_err(|e| e.to_string())?.next());
+        let run = |conn: &mut DbConn, sql: String| {
+            diesel::sql_query(&sql)
+                .execute(conn)
+                .map(|_| ())
+                .map_err(|e| format!("{sql}: {e}"))
+        };
+        std::thread::scope(|scope| join(workers(scope, pool, 2, &next, &run)))?;
         Ok(started.elapsed().as_secs_f64())
     }
+}
+
+/// `count` threads, each with a connection of its own from `pool`, each doing `work` on the
+/// next item that `next` hands out until there is none, stopping at its first failure.
+pub fn workers<'scope, 'env, T, N, W>(
+    scope: &'scope Scope<'scope, 'env>,
+    pool: &'env Pool,
+    count: usize,
+    next: &'env N,
+    work: &'env W,
+) -> Vec<ScopedJoinHandle<'scope, Result<(), String>>>
+where
+    N: Fn() -> Result<Option<T>, String> + Sync,
+    W: Fn(&mut DbConn, T) -> Result<(), String> + Sync,
+{
+    (0..count)
+        .map(|_| {
+            scope.spawn(move || {
+                let mut conn = pool.get().map_err(|e| e.to_string())?;
+                while let Some(item) = next()? {
+                    work(&mut conn, item)?;
+                }
+                Ok(())
+            })
+        })
+        .collect()
+}
+
+/// Waits for the workers; the first failure.
+pub fn join(workers: Vec<ScopedJoinHandle<'_, Result<(), String>>>) -> Result<(), String> {
+    workers
+        .into_iter()
+        .try_for_each(|w| w.join().unwrap_or_else(|_| Err("a worker panicked".into())))
 }

@@ -319,20 +319,11 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
         let writers = if matches!(conn, DbConn::Pg(_)) { 2 } else { 1 };
         let (sender, receiver) = std::sync::mpsc::sync_channel::<Batch>(writers);
         let receiver = std::sync::Mutex::new(receiver);
+        let next = || Ok(receiver.lock().map_err(|e| e.to_string())?.recv().ok());
+        let store = |conn: &mut DbConn, batch: Batch| write(conn, batch).map_err(|e| e.to_string());
         let written: Result<Buckets, String> = std::thread::scope(|scope| {
             let mut all_units = Buckets::new();
-            let handles: Vec<_> = (0..writers)
-                .map(|_| {
-                    scope.spawn(|| -> Result<(), String> {
-                        let mut conn = pool.get().map_err(|e| e.to_string())?;
-                        loop {
-                            let next = receiver.lock().map_err(|e| e.to_string())?.recv();
-                            let Ok(batch) = next else { return Ok(()) };
-                            write(&mut conn, batch).map_err(|e| e.to_string())?;
-                        }
-                    })
-                })
-                .collect();
+            let handles = bulk::workers(scope, pool, writers, &next, &store);
             for (index, unit) in tree.iter().enumerate() {
                 let list = &offered[index];
                 let mut sequences: HashMap<String, i32> = HashMap::new();
@@ -374,9 +365,7 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
                 }
             }
             drop(sender);
-            handles
-                .into_iter()
-                .try_for_each(|h| h.join().unwrap_or_else(|_| Err("a writer panicked".into())))?;
+            bulk::join(handles)?;
             Ok(all_units)
         });
         // Each procedure's buckets over all units gather many batches' units: stored at the end.
