@@ -104,13 +104,16 @@ pub fn verify(conn: &mut DbConn) -> QueryResult<Verified> {
             .order((dossier_events::dossier_id.asc(), dossier_events::seq.asc()))
             .limit(5000)
             .into_boxed();
+        // After the last entry read, in the order of the index on (dossier, seq): the bound on
+        // the dossier alone lets the index start there (with only the `OR`, PostgreSQL read the
+        // index from its start on every page, hours at 10 million dossiers).
         if let Some((dossier, seq)) = after {
             query = query.filter(
-                dossier_events::dossier_id
-                    .gt(dossier)
-                    .or(dossier_events::dossier_id
-                        .eq(dossier)
-                        .and(dossier_events::seq.gt(seq))),
+                dossier_events::dossier_id.ge(dossier).and(
+                    dossier_events::dossier_id
+                        .gt(dossier)
+                        .or(dossier_events::seq.gt(seq)),
+                ),
             );
         }
         let page: Vec<Event> = query.load(conn)?;
