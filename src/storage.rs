@@ -92,13 +92,16 @@ impl FileStore {
             }
             FileStore::ObjectStore(store) => {
                 let path = key(sha256).into();
-                match store.head(&path).await {
-                    Ok(_) => return Ok(false),
-                    Err(object_store::Error::NotFound { .. }) => {}
+                let created = match store.head(&path).await {
+                    Ok(_) => false,
+                    Err(object_store::Error::NotFound { .. }) => true,
                     Err(e) => return Err(e.into()),
-                }
+                };
+                // Written even when it is there: S3 has no way to touch an object but to write
+                // it, and the same bytes make it young again, so that `motcua files check`
+                // never removes a content that an upload has just reused (as on the local store).
                 store.put(&path, PutPayload::from(bytes)).await?;
-                Ok(true)
+                Ok(created)
             }
         }
     }

@@ -31,13 +31,35 @@ fn files_live_in_an_s3_bucket_when_configured() {
             secret_access_key: Some("test".to_string()),
         })
     });
+    let bucket_store = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_endpoint(&endpoint)
+        .with_allow_http(true)
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .build()
+        .unwrap();
+    let modified = |sha: &str| {
+        use object_store::ObjectStoreExt;
+        let path = format!("{}/{sha}", &sha[..2]).into();
+        actix_web::rt::System::new()
+            .block_on(bucket_store.head(&path))
+            .unwrap()
+            .last_modified
+    };
     let bytes = b"%PDF-1.4\nto khai trong S3".to_vec();
     let (first, _) = upload(&w.app, &w.citizen, "to-khai.pdf", &bytes);
     let first = first.ok(201).clone();
+    let sha = first["sha256"].as_str().unwrap();
+    let stored_at = modified(sha);
+    // The same content again (S3 times count in seconds): one object, young again, so that
+    // `files check` cannot take it for an old orphan while the new row is being written.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     let (second, _) = upload(&w.app, &w.citizen, "ban-sao.pdf", &bytes);
     second.ok(201);
     assert_eq!(w.app.count("files"), 2);
-    let sha = first["sha256"].as_str().unwrap();
+    assert!(modified(sha) > stored_at);
 
     // The content is in the bucket, once, under its digest; nothing under the data folder.
     let config = motcua::config::S3Config {
@@ -61,16 +83,7 @@ fn files_live_in_an_s3_bucket_when_configured() {
             .check(|| Ok(named), |_| Ok(true), Some(chrono::Duration::zero()))
             .await
             .unwrap();
-        let bucket = object_store::aws::AmazonS3Builder::new()
-            .with_bucket_name(&config.bucket)
-            .with_region("us-east-1")
-            .with_endpoint(&endpoint)
-            .with_allow_http(true)
-            .with_access_key_id("test")
-            .with_secret_access_key("test")
-            .build()
-            .unwrap();
-        let keys: Vec<String> = bucket
+        let keys: Vec<String> = bucket_store
             .list(None)
             .map(|meta| meta.unwrap().location.to_string())
             .collect()
