@@ -7,7 +7,7 @@ use std::time::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use crate::common::database_url;
+use crate::common::TestDatabase;
 
 #[derive(QueryableByName)]
 struct Row {
@@ -27,7 +27,8 @@ fn motcua(config: &std::path::Path) -> Command {
 #[test]
 fn the_command_migrates_creates_accounts_and_prints_the_document() {
     let dir = tempfile::tempdir().unwrap();
-    let url = database_url(dir.path());
+    let database = TestDatabase::new(dir.path());
+    let url = &database.url;
     let config = dir.path().join("motcua.toml");
     std::fs::write(
         &config,
@@ -101,7 +102,7 @@ fn the_command_migrates_creates_accounts_and_prints_the_document() {
         .unwrap();
     assert!(!weak.status.success());
 
-    let pool = motcua::db::pool::build(&url, 1, Duration::from_secs(5)).unwrap();
+    let pool = motcua::db::pool::build(url, 1, Duration::from_secs(5)).unwrap();
     let mut conn = pool.get().unwrap();
     let rows: Vec<Row> =
         diesel::sql_query("SELECT role FROM accounts WHERE username = 'le.thi.hoa'")

@@ -290,19 +290,43 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         drop(self.handle.stop(false));
-        // A PostgreSQL test's schema goes with it, so that the database does not grow by a
-        // schema per test run; best effort (a lock still held by the stopping server, for
-        // longer than the timeout, leaves it behind).
-        if let (Some((_, schema)), Ok(direct)) = (
-            self.backend_url.rsplit_once("search_path%3D"),
-            std::env::var("TEST_DATABASE_URL"),
-        ) {
-            if let Ok(mut conn) = PgConnection::establish(&direct) {
-                let _ = diesel::sql_query("SET lock_timeout = '5s'").execute(&mut conn);
-                let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
-                    .execute(&mut conn);
-            }
+        drop_schema(&self.backend_url);
+    }
+}
+
+/// Drops the schema that `url` names as its search path ([`schema_url`]; nothing for SQLite),
+/// so that the database does not grow by a schema per test run. Best effort: a lock held for
+/// longer than the timeout (by a server still stopping) leaves it behind.
+pub fn drop_schema(url: &str) {
+    if let (Some((_, schema)), Ok(direct)) = (
+        url.rsplit_once("search_path%3D"),
+        std::env::var("TEST_DATABASE_URL"),
+    ) {
+        if let Ok(mut conn) = PgConnection::establish(&direct) {
+            let _ = diesel::sql_query("SET lock_timeout = '5s'").execute(&mut conn);
+            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+                .execute(&mut conn);
         }
+    }
+}
+
+/// A test database of a test that runs `motcua` itself: its schema is dropped when this goes
+/// out of scope, after the processes declared after it.
+pub struct TestDatabase {
+    pub url: String,
+}
+
+impl TestDatabase {
+    pub fn new(dir: &std::path::Path) -> TestDatabase {
+        TestDatabase {
+            url: database_url(dir),
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        drop_schema(&self.url);
     }
 }
 

@@ -22,10 +22,11 @@ fn national_ids_phones_passwords_and_tokens_never_reach_the_logs() {
         .local_addr()
         .unwrap()
         .port();
+    let database = crate::common::TestDatabase::new(dir.path());
     let mut server = Command::new(env!("CARGO_BIN_EXE_motcua"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", crate::common::database_url(dir.path()))
+        .env("DATABASE_URL", &database.url)
         .env("MOTCUA_DATA_DIR", dir.path())
         .env("MOTCUA_BIND", format!("127.0.0.1:{port}"))
         .env("MOTCUA_ADMIN_PASSWORD", ADMIN_PASSWORD)
