@@ -260,6 +260,7 @@ pub fn create_account(
         disabled: false,
         created_at: now,
         updated_at: now,
+        token_generation: 0,
     };
     store::accounts::create(conn, &account).map_err(|e| e.to_string())
 }

@@ -21,6 +21,7 @@ use crate::store::accounts::{Account, AccountChanges, AccountFilter};
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(login)
+        .service(logout)
         .service(register)
         .service(me)
         .service(create_account)
@@ -106,10 +107,28 @@ async fn login(
     let LoginRequest { username, password } = body.0;
     let account = authenticate(&state, &req, username, password).await?;
     Ok(web::Json(TokenResponse {
-        access_token: state.tokens.issue(account.id),
+        access_token: state.tokens.issue(account.id, account.token_generation),
         token_type: "Bearer".to_string(),
         expires_in: state.tokens.ttl_seconds(),
     }))
+}
+
+/// Log out everywhere: every token issued to the caller's account so far is refused from now
+/// on, this one included. An identity provider's tokens are the provider's to revoke.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "The account's tokens so far are revoked"),
+        (status = 401, description = "No valid access token"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/auth/logout")]
+async fn logout(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, ApiError> {
+    state
+        .db(move |conn| Ok(store::accounts::revoke_tokens(conn, who.account_id)?))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// The log-in check of every way in (`POST /auth/login`, the dashboard's form): the rate limits
@@ -228,6 +247,7 @@ async fn register(
         disabled: false,
         created_at: now,
         updated_at: now,
+        token_generation: 0,
     };
     let account = state
         .db(move |conn| {
@@ -356,6 +376,7 @@ async fn create_account(
         disabled: false,
         created_at: now,
         updated_at: now,
+        token_generation: 0,
     };
     let account = state
         .db(move |conn| {
@@ -530,6 +551,10 @@ async fn update_account(
         phone: body.phone.map(parse_phone).transpose()?,
         email: body.email,
         disabled: body.disabled,
+        // A new password ends the sessions of the old one.
+        token_generation: password_hash
+            .is_some()
+            .then_some(current.token_generation + 1),
         password_hash,
         updated_at: Some(db::now()),
     };

@@ -754,13 +754,13 @@ fn caller_dossier(
     caller: Caller,
     id: Id,
 ) -> Result<(Dossier, Details), ApiError> {
-    let Some(account) = caller.account_id() else {
+    let Some((account, generation)) = caller.account_id() else {
         let who = caller.principal(conn)?;
         let dossier = visible_dossier(conn, &who, id)?;
         return Ok((dossier, store::dossiers::details(conn, id)?));
     };
     let (account, dossier) = store::dossiers::with_account(conn, account, id)?.unzip();
-    let who = Principal::of_account(account.as_ref())?;
+    let who = Principal::of_account(account.as_ref(), Some(generation))?;
     let scope = policy::dossier_scope(&who).ok_or_else(|| ApiError::not_found("Dossier"))?;
     match dossier
         .flatten()

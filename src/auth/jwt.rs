@@ -35,6 +35,10 @@ pub struct Claims {
     pub exp: i64,
     pub iss: String,
     pub aud: String,
+    /// The account's token generation when issued; a token without it (issued before
+    /// generations) is of the first.
+    #[serde(default)]
+    pub generation: i32,
 }
 
 /// The claims read from an identity provider's token.
@@ -50,8 +54,8 @@ struct ProviderClaims {
 /// Whom a valid token names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
-    /// One of our accounts.
-    Account(Id),
+    /// One of our accounts, with the generation of its tokens that this one was issued in.
+    Account { id: Id, generation: i32 },
     /// A citizen vouched for by the identity provider.
     Citizen {
         national_id: String,
@@ -153,8 +157,9 @@ impl TokenKeys {
         self.ttl_seconds
     }
 
-    /// Issues a token for an account, signed with the current key.
-    pub fn issue(&self, account: Id) -> String {
+    /// Issues a token for an account, in its current token generation, signed with the
+    /// current key.
+    pub fn issue(&self, account: Id, generation: i32) -> String {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: account.to_string(),
@@ -163,6 +168,7 @@ impl TokenKeys {
             exp: now + self.ttl_seconds,
             iss: ISSUER.to_string(),
             aud: AUDIENCE.to_string(),
+            generation,
         };
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.current.kid.clone());
@@ -187,7 +193,9 @@ impl TokenKeys {
                 if issued_in_future(data.claims.iat) {
                     return None;
                 }
-                data.claims.sub.parse().ok().map(Subject::Account)
+                let generation = data.claims.generation;
+                let id = data.claims.sub.parse().ok()?;
+                Some(Subject::Account { id, generation })
             }
             alg => {
                 let external = self.external.as_ref()?;
@@ -223,20 +231,24 @@ mod tests {
     fn a_rotated_key_keeps_its_tokens_valid_until_they_expire() {
         let id = Id::new();
         let old = TokenKeys::new(OLD, 600);
-        let token = old.issue(id);
+        let token = old.issue(id, 0);
         let rotated = TokenKeys::new(SECRET, 600).with_previous(OLD);
-        assert_eq!(rotated.verify(&token), Some(Subject::Account(id)));
         assert_eq!(
-            rotated.verify(&rotated.issue(id)),
-            Some(Subject::Account(id))
+            rotated.verify(&token),
+            Some(Subject::Account { id, generation: 0 })
+        );
+        // The token carries the account's token generation.
+        assert_eq!(
+            rotated.verify(&rotated.issue(id, 3)),
+            Some(Subject::Account { id, generation: 3 })
         );
         // Without the previous key, its tokens are unknown.
         assert_eq!(TokenKeys::new(SECRET, 600).verify(&token), None);
         // The header names the key, never the secret.
-        let header = decode_header(rotated.issue(id)).unwrap();
+        let header = decode_header(rotated.issue(id, 0)).unwrap();
         assert_eq!(header.kid.as_deref().map(str::len), Some(16));
         assert!(!rotated
-            .issue(id)
+            .issue(id, 0)
             .contains(std::str::from_utf8(SECRET).unwrap()));
     }
 }

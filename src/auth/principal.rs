@@ -64,6 +64,7 @@ fn citizen_of_provider(
         disabled: false,
         created_at: now,
         updated_at: now,
+        token_generation: 0,
     };
     match store::accounts::create(conn, &account) {
         Ok(()) => Ok(account),
@@ -91,35 +92,50 @@ impl Caller {
         self,
         conn: &mut crate::db::DbConn,
     ) -> Result<(Principal, store::accounts::Account), ApiError> {
-        let account = match self.0 {
-            Subject::Account(id) => store::accounts::find(conn, id)?,
-            Subject::Citizen { national_id, name } => {
-                Some(citizen_of_provider(conn, &national_id, name)?)
+        let (account, generation) = match self.0 {
+            Subject::Account { id, generation } => {
+                (store::accounts::find(conn, id)?, Some(generation))
             }
-        }
-        .ok_or_else(invalid_token)?;
-        Ok((Principal::of_account(Some(&account))?, account))
+            Subject::Citizen { national_id, name } => {
+                (Some(citizen_of_provider(conn, &national_id, name)?), None)
+            }
+        };
+        let account = account.ok_or_else(invalid_token)?;
+        Ok((Principal::of_account(Some(&account), generation)?, account))
     }
 
-    /// The id of the token's account, for a handler that reads it joined with what it serves
-    /// (then [`Principal::of_account`]); `None` for an identity provider's citizen, whose
-    /// account may still have to be made ([`Caller::principal`]).
-    pub fn account_id(&self) -> Option<Id> {
+    /// The id of the token's account and the token's generation, for a handler that reads
+    /// the account joined with what it serves (then [`Principal::of_account`]); `None` for an
+    /// identity provider's citizen, whose account may still have to be made
+    /// ([`Caller::principal`]).
+    pub fn account_id(&self) -> Option<(Id, i32)> {
         match &self.0 {
-            Subject::Account(id) => Some(*id),
+            Subject::Account { id, generation } => Some((*id, *generation)),
             Subject::Citizen { .. } => None,
         }
     }
 }
 
 impl Principal {
-    /// The principal of a token's account as read: 401 for a deleted (`None`) or disabled one.
-    pub fn of_account(account: Option<&store::accounts::Account>) -> Result<Principal, ApiError> {
+    /// The principal of a token's account as read: 401 for a deleted (`None`) or disabled one,
+    /// and for a token of an earlier generation than the account's (revoked by logging out or
+    /// by a new password). `generation` is `None` for an identity provider's token, which
+    /// only the provider can revoke.
+    pub fn of_account(
+        account: Option<&store::accounts::Account>,
+        generation: Option<i32>,
+    ) -> Result<Principal, ApiError> {
         let account = account.ok_or_else(invalid_token)?;
         if account.disabled {
             return Err(ApiError::unauthorized(
                 "account_disabled",
                 "This account is disabled.",
+            ));
+        }
+        if generation.is_some_and(|g| g != account.token_generation) {
+            return Err(ApiError::unauthorized(
+                "token_revoked",
+                "This access token has been revoked: log in again.",
             ));
         }
         Ok(Principal {
@@ -167,7 +183,7 @@ impl Caller {
     /// cookie): 401 for a bad or expired token, 429 past the account's rate limit.
     pub fn of_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
         let subject = state.tokens.verify(token).ok_or_else(invalid_token)?;
-        if let jwt::Subject::Account(id) = &subject {
+        if let jwt::Subject::Account { id, .. } = &subject {
             if let Err(wait) = state.per_account.check(&id.to_string()) {
                 return Err(ApiError::too_many_requests(
                     wait,

@@ -190,7 +190,7 @@ struct Submitter {
 impl Submitter {
     fn new(account: store::accounts::Account, body: serde_json::Value) -> Result<Self, String> {
         Ok(Submitter {
-            who: Principal::of_account(Some(&account)).map_err(|e| e.detail)?,
+            who: Principal::of_account(Some(&account), None).map_err(|e| e.detail)?,
             account,
             body,
         })

@@ -503,6 +503,7 @@ fn account(
         disabled: false,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
+        token_generation: 0,
     }
 }
 

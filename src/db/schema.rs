@@ -28,6 +28,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        token_generation -> Integer,
     }
 }
 

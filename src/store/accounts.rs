@@ -25,6 +25,9 @@ pub struct Account {
     pub disabled: bool,
     pub created_at: chrono::NaiveDateTime,
     pub updated_at: chrono::NaiveDateTime,
+    /// The generation of the account's tokens: a token issued in an earlier one is refused
+    /// (moved on by logging out and by a new password).
+    pub token_generation: i32,
 }
 
 impl Account {
@@ -46,6 +49,7 @@ pub struct AccountChanges {
     pub email: Option<Option<String>>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
+    pub token_generation: Option<i32>,
     pub updated_at: Option<chrono::NaiveDateTime>,
 }
 
@@ -93,6 +97,16 @@ pub fn create(conn: &mut DbConn, account: &Account) -> StoreResult<()> {
             .values(account)
             .execute(conn)?;
         Ok(())
+    })
+}
+
+/// Refuses every token issued to the account so far ([`Account::token_generation`]).
+pub fn revoke_tokens(conn: &mut DbConn, id: Id) -> QueryResult<()> {
+    db::write(conn, |conn| {
+        diesel::update(accounts::table.find(id))
+            .set(accounts::token_generation.eq(accounts::token_generation + 1))
+            .execute(conn)
+            .map(|_| ())
     })
 }
 

@@ -93,9 +93,11 @@ const POLICY: &[Row] = &[
     // The dashboard: its login form for anonymous callers; the page for those who read reports.
     ("GET",    "/dashboard",                              "",                  [A,  F,  F,   F,  F,  A,   F,  F,  A,   F,  F,  A,   A,  A]),
     ("POST",   "/dashboard/login",                        "wrong_password",    [U,  U,  U,   U,  U,  U,   U,  U,  U,   U,  U,  U,   U,  U]),
+    // Both ways out revoke the caller's tokens: the matrix goes on with renewed ones.
     ("POST",   "/dashboard/logout",                       "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("POST",   "/api/v1/auth/login",                      "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("POST",   "/api/v1/auth/register",                   "",                  [A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
+    ("POST",   "/api/v1/auth/logout",                     "",                  [U,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("GET",    "/api/v1/me",                              "",                  [U,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A,  A,   A,  A]),
     ("GET",    "/api/v1/accounts",                        "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  A]),
     ("POST",   "/api/v1/accounts",                        "",                  [U,  F,  F,   F,  F,  F,   F,  F,  F,   F,  F,  F,   F,  A]),
@@ -449,6 +451,25 @@ impl Fixture {
         self.tokens[caller].as_deref()
     }
 
+    /// After `token`'s account logged out: a renewed token wherever the fixture kept it.
+    fn renew(&mut self, token: &str) {
+        let renewed = self.w.app.renew_token(token);
+        let w = &mut self.w;
+        let kept = [
+            &mut w.reception,
+            &mut w.specialist,
+            &mut w.leader,
+            &mut w.citizen,
+            &mut w.citizen_b,
+            &mut w.app.admin,
+        ];
+        for kept in kept.into_iter().chain(self.tokens.iter_mut().flatten()) {
+            if kept == token {
+                kept.clone_from(&renewed);
+            }
+        }
+    }
+
     /// A dossier of citizen A in `state`, taken there by the owning unit's officials.
     fn dossier_in(&self, state: &str) -> Value {
         let w = &self.w;
@@ -575,6 +596,7 @@ impl Fixture {
             | ("GET", "/api/v1/dossiers" | "/api/v1/feed/dossiers" | "/api/v1/me/documents", "") => {
                 Probe::default()
             }
+            ("POST", "/api/v1/auth/logout", "") => Probe::default(),
             ("POST", "/api/v1/auth/login", "") => Probe {
                 body: json_body(json!({"username": NATIONAL_ID_A, "password": "Congdan2026pass"})),
                 ..Probe::default()
@@ -930,6 +952,9 @@ fn every_operation_answers_every_caller_as_the_policy_table_says() {
                     answer.status, answer.text
                 ));
             }
+            if let (A, true, Some(token)) = (got, template.ends_with("/logout"), &token) {
+                f.renew(token);
+            }
             if got == A {
                 // A dossier an action was taken on has moved on: the next caller gets a fresh one.
                 f.current.remove(*probe);
@@ -1274,10 +1299,11 @@ fn every_secured_operation_refuses_anonymous_callers_and_none_fails() {
 #[test]
 fn a_citizen_gets_nothing_from_operations_that_are_not_theirs() {
     let app = TestApp::spawn();
-    let citizen = app.citizen("001099012345");
+    let mut citizen = app.citizen("001099012345");
     // What a citizen may call at all; everything else must be 403 or 404 (or a 4xx about the
     // empty body, for operations whose body is checked before the role).
     let theirs = [
+        "/api/v1/auth/logout",
         "/api/v1/me",
         "/api/v1/me/documents",
         "/api/v1/dossiers",
@@ -1289,6 +1315,10 @@ fn a_citizen_gets_nothing_from_operations_that_are_not_theirs() {
         }
         let (status, body) = send_empty(&app, &method, &path, Some(&citizen));
         assert!(status < 500, "{method} {path}: {status} {body}");
+        if path == "/api/v1/auth/logout" {
+            assert_eq!(status, 204, "{body}");
+            citizen = app.renew_token(&citizen);
+        }
         if theirs.contains(&path.as_str()) || path.starts_with("/api/v1/dossiers/") {
             continue;
         }

@@ -45,6 +45,77 @@ fn login_and_me() {
 }
 
 #[test]
+fn logging_out_revokes_every_token_the_account_had() {
+    let app = TestApp::spawn();
+    let generation = |username: &str| {
+        use diesel::prelude::*;
+        use motcua::db::schema::accounts;
+        let mut conn = app.pool.get().unwrap();
+        let conn: &mut motcua::db::DbConn = &mut conn;
+        accounts::table
+            .filter(accounts::username.eq(username))
+            .select(accounts::token_generation)
+            .first::<i32>(conn)
+            .unwrap()
+    };
+    let unit = app.unit("000.00.00.H30", "UBND tỉnh Hậu Giang", "province", None);
+    let phone = app.official("mot.cua.dang.xuat", "reception", Some(&unit));
+    let laptop = app.login("mot.cua.dang.xuat", "Canbo2026pass");
+    let official = app.official("chuyen.vien.dang.xuat", "specialist", Some(&unit));
+    app.get("/api/v1/me", Some(&phone)).ok(200);
+    assert_eq!(generation("mot.cua.dang.xuat"), 0);
+
+    // Logging out from one device ends the sessions of both; nothing to log out without a token.
+    app.post("/api/v1/auth/logout", None, json!({}))
+        .problem(401, "missing_token");
+    let out = app.post("/api/v1/auth/logout", Some(&laptop), json!({}));
+    assert_eq!((out.status, &out.body), (204, &serde_json::Value::Null));
+    assert_eq!(generation("mot.cua.dang.xuat"), 1);
+    for token in [&phone, &laptop] {
+        app.get("/api/v1/me", Some(token))
+            .problem(401, "token_revoked");
+        // The dossier read checks the account in its own statement: the same answer.
+        let path = format!("/api/v1/dossiers/{}", uuid::Uuid::now_v7());
+        app.get(&path, Some(token)).problem(401, "token_revoked");
+        app.post("/api/v1/auth/logout", Some(token), json!({}))
+            .problem(401, "token_revoked");
+    }
+    assert_eq!(generation("mot.cua.dang.xuat"), 1);
+    // Other accounts keep theirs; a new log-in works.
+    app.get("/api/v1/me", Some(&official)).ok(200);
+    app.get("/api/v1/me", Some(&app.admin)).ok(200);
+    let again = app.login("mot.cua.dang.xuat", "Canbo2026pass");
+    assert_eq!(
+        app.get("/api/v1/me", Some(&again)).ok(200)["username"],
+        "mot.cua.dang.xuat"
+    );
+
+    // A new password set by an administrator ends the sessions of the old one.
+    let id = app.get("/api/v1/me", Some(&official)).ok(200)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.patch(
+        &format!("/api/v1/accounts/{id}"),
+        Some(&app.admin),
+        json!({"password": "Matkhaumoi2026"}),
+    )
+    .ok(200);
+    app.get("/api/v1/me", Some(&official))
+        .problem(401, "token_revoked");
+    let renewed = app.login("chuyen.vien.dang.xuat", "Matkhaumoi2026");
+    app.get("/api/v1/me", Some(&renewed)).ok(200);
+    // Any other change leaves them be.
+    app.patch(
+        &format!("/api/v1/accounts/{id}"),
+        Some(&app.admin),
+        json!({"full_name": "Trần Văn Chuyên Viên"}),
+    )
+    .ok(200);
+    app.get("/api/v1/me", Some(&renewed)).ok(200);
+}
+
+#[test]
 fn rejected_tokens_answer_401() {
     let app = TestApp::spawn();
     let sub = admin_id(&app);

@@ -271,6 +271,24 @@ impl TestApp {
         self.login(national_id, password)
     }
 
+    /// A new token for the account of `token` (which may have been revoked), in the account's
+    /// current token generation, as a new log-in would give.
+    pub fn renew_token(&self, token: &str) -> String {
+        use motcua::db::schema::accounts;
+        let keys = motcua::auth::jwt::TokenKeys::new(JWT_SECRET.as_bytes(), 3600);
+        let Some(motcua::auth::jwt::Subject::Account { id, .. }) = keys.verify(token) else {
+            panic!("not a token of ours: {token}");
+        };
+        let mut conn = self.pool.get().unwrap();
+        let conn: &mut DbConn = &mut conn;
+        let generation: i32 = accounts::table
+            .find(id)
+            .select(accounts::token_generation)
+            .first(conn)
+            .unwrap();
+        keys.issue(id, generation)
+    }
+
     /// Counts the rows of a table, straight from the database.
     pub fn count(&self, table: &str) -> i64 {
         #[derive(QueryableByName)]

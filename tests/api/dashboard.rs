@@ -333,7 +333,7 @@ fn the_login_form_sets_a_session_cookie_that_the_page_reads() {
     // It is an ordinary access token.
     app.get("/api/v1/me", Some(&token)).ok(200);
 
-    // Logging out removes it.
+    // Logging out removes it, and revokes it: the token no longer works anywhere.
     let page = send(
         &app,
         "POST",
@@ -348,6 +348,8 @@ fn the_login_form_sets_a_session_cookie_that_the_page_reads() {
         cleared.starts_with("motcua_dashboard=;") && cleared.contains("Max-Age=0"),
         "{cleared}"
     );
+    app.get("/api/v1/me", Some(&token))
+        .problem(401, "token_revoked");
 
     // A cookie that is not a valid token: the form, and the cookie removed.
     let page = send(

@@ -8,7 +8,8 @@
 //! A browser cannot send a bearer header, so the page also reads a session cookie: the login
 //! form posts to `POST /dashboard/login`, which checks the password like `POST /auth/login`
 //! (with its rate limits) and sets an ordinary access token as an `HttpOnly; SameSite=Strict`
-//! cookie for `/dashboard` only; `POST /dashboard/logout` clears it. A bearer header works as
+//! cookie for `/dashboard` only; `POST /dashboard/logout` clears it and revokes the account's
+//! tokens (as `POST /auth/logout`). A bearer header works as
 //! well. Every answer, errors included, is an HTML page under a strict Content-Security-Policy
 //! (nothing but the page's own stylesheet, by its nonce); cross-site form posts are refused.
 
@@ -329,7 +330,7 @@ async fn dashboard_login(
     let username = form.username.clone();
     match super::accounts::authenticate(&state, &req, form.username, form.password).await {
         Ok(account) => {
-            let token = state.tokens.issue(account.id);
+            let token = state.tokens.issue(account.id, account.token_generation);
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, "/dashboard"))
                 .insert_header((
@@ -366,7 +367,8 @@ async fn dashboard_login(
     }
 }
 
-/// Logging out: the session cookie is removed.
+/// Logging out: the session cookie is removed, and the token it held (with every other token of
+/// its account) is revoked.
 #[utoipa::path(
     tag = "dashboard",
     responses(
@@ -378,9 +380,20 @@ async fn dashboard_login(
     )
 )]
 #[post("/dashboard/logout")]
-async fn dashboard_logout(req: HttpRequest) -> HttpResponse {
+async fn dashboard_logout(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     if let Some(refused) = cross_site(&req) {
         return refused;
+    }
+    // A session already over (expired, revoked, a disabled account) has nothing to revoke.
+    if let Ok(Some((token, _))) = token(&req) {
+        if let Ok(who) = principal(&state, &token).await {
+            let revoked = state
+                .db(move |conn| Ok(crate::store::accounts::revoke_tokens(conn, who.account_id)?))
+                .await;
+            if let Err(e) = revoked {
+                return error_page(&e);
+            }
+        }
     }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/dashboard"))
