@@ -754,7 +754,7 @@ fn caller_dossier(
     caller: Caller,
     id: Id,
 ) -> Result<(Dossier, Details), ApiError> {
-    let Some((account, generation)) = caller.account_id() else {
+    let Some((account, generation)) = caller.token_account() else {
         let who = caller.principal(conn)?;
         let dossier = visible_dossier(conn, &who, id)?;
         return Ok((dossier, store::dossiers::details(conn, id)?));

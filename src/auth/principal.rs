@@ -108,7 +108,7 @@ impl Caller {
     /// the account joined with what it serves (then [`Principal::of_account`]); `None` for an
     /// identity provider's citizen, whose account may still have to be made
     /// ([`Caller::principal`]).
-    pub fn account_id(&self) -> Option<(Id, i32)> {
+    pub fn token_account(&self) -> Option<(Id, i32)> {
         match &self.0 {
             Subject::Account { id, generation } => Some((*id, *generation)),
             Subject::Citizen { .. } => None,

@@ -281,37 +281,37 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
             online: e.online != "none",
         })
         .collect();
+    // Dossiers, unit by unit (each receives and processes its own), stored in batches.
+    let window = TimeDelta::days(365 * i64::from(opts.years.max(1)));
+    let weights: Vec<u64> = tree
+        .iter()
+        .zip(&offered)
+        .map(|(u, list)| match (opts.province, list.is_empty()) {
+            (_, true) => 0,
+            (None, false) => 1,
+            (Some(_), false) => match u.level.as_str() {
+                "district" => 6,
+                "commune" => 4,
+                _ => 3,
+            },
+        })
+        .collect();
+    let counts = shares(opts.dossiers, &weights);
+    let profiles: Vec<Profile> = match opts.province {
+        None => vec![Profile::EVEN; tree.len()],
+        Some(_) => {
+            let mut draw = StdRng::seed_from_u64(opts.seed ^ 0x766);
+            tree.iter()
+                .map(|_| Profile {
+                    online: draw.random_range(0.35..0.8),
+                    growth: 0.3,
+                    late: draw.random_range(0.02..0.2),
+                })
+                .collect()
+        }
+    };
     let deferred = bulk::defer(conn, LOADED).map_err(|e| e.to_string())?;
     let mut load = || -> Result<(), String> {
-        // Dossiers, unit by unit (each receives and processes its own), stored in batches.
-        let window = TimeDelta::days(365 * i64::from(opts.years.max(1)));
-        let weights: Vec<u64> = tree
-            .iter()
-            .zip(&offered)
-            .map(|(u, list)| match (opts.province, list.is_empty()) {
-                (_, true) => 0,
-                (None, false) => 1,
-                (Some(_), false) => match u.level.as_str() {
-                    "district" => 6,
-                    "commune" => 4,
-                    _ => 3,
-                },
-            })
-            .collect();
-        let counts = shares(opts.dossiers, &weights);
-        let profiles: Vec<Profile> = match opts.province {
-            None => vec![Profile::EVEN; tree.len()],
-            Some(_) => {
-                let mut draw = StdRng::seed_from_u64(opts.seed ^ 0x766);
-                tree.iter()
-                    .map(|_| Profile {
-                        online: draw.random_range(0.35..0.8),
-                        growth: 0.3,
-                        late: draw.random_range(0.02..0.2),
-                    })
-                    .collect()
-            }
-        };
         let mut batch: Vec<Generated> = Vec::new();
         let mut counters: Vec<(Id, String, i32)> = Vec::new();
         // Batches go to writers on connections of their own (two on PostgreSQL, so that the
@@ -374,9 +374,15 @@ pub fn seed(pool: &Pool, config: &Config, opts: &Options) -> Result<Seeded, Stri
         db::write(conn, |conn| reports::insert_buckets(conn, &all_units)).map_err(|e| e.to_string())
     };
     // Whether the load succeeds or not, the deferred upkeep is made again.
-    let loaded = load();
-    seeded.restore_seconds = deferred.restore(pool)?;
-    loaded?;
+    match (load(), deferred.restore(pool)) {
+        (Ok(()), Ok(seconds)) => seeded.restore_seconds = seconds,
+        (Err(e), Ok(_)) | (Ok(()), Err(e)) => return Err(e),
+        (Err(load), Err(restore)) => {
+            return Err(format!(
+                "{load}; then making the indexes and foreign keys again: {restore}"
+            ))
+        }
+    }
     seeded.seconds = started.elapsed().as_secs_f64();
     Ok(seeded)
 }
